@@ -1,0 +1,129 @@
+"""Schema migrations: named, append-only, applied with sqlite-utils' ``Migrations``.
+
+Each migration runs in one transaction together with its record in ``_sqlite_migrations``.
+Never edit a released migration: add a new function at the end, decorated with
+``@migration``. ``PRAGMA user_version`` mirrors the count so that an older workbench can
+refuse a newer file cheaply.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+MIGRATIONS = Migrations("workbench")
+_KNOWN: list[str] = []
+_MigrationFn = Callable[[sqlite_utils.Database], None]
+
+
+def migration(fn: _MigrationFn) -> _MigrationFn:
+    """Register ``fn`` as the next migration (its name is its function name)."""
+    _KNOWN.append(fn.__name__)
+    MIGRATIONS()(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Audit log, model inventory, file hash cache, settings."""
+    run_script(
+        db,
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            time TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
+        -- INSERT OR REPLACE deletes the old row without DELETE triggers unless recursive triggers
+        -- are on in that connection; refusing any insert over an existing id closes that door.
+        CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log
+        WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id OR hash = NEW.hash)
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: REPLACE refused'); END;
+
+        CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size_bytes INTEGER NOT NULL,
+            architecture TEXT,
+            parameter_count INTEGER,
+            file_type TEXT,
+            context_length INTEGER,
+            vocab_size INTEGER,
+            has_chat_template INTEGER NOT NULL DEFAULT 0,
+            license TEXT,
+            model_name TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            added_at TEXT NOT NULL
+        );
+
+        CREATE TABLE file_hashes (
+            path TEXT PRIMARY KEY,
+            size_bytes INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            sha256 TEXT NOT NULL
+        );
+
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def known_migration_names() -> list[str]:
+    """Names of the migrations this version of the workbench knows, in order."""
+    return list(_KNOWN)
+
+
+def applied_migration_names(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations recorded in the database (read-only; empty for a blank file)."""
+    return [migration.name for migration in MIGRATIONS.applied(db)]
+
+
+def apply_pending(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded; return their names."""
+    pending = [migration.name for migration in MIGRATIONS.pending(db)]
+    if pending:
+        MIGRATIONS.apply(db)
+        db.execute(f"PRAGMA user_version = {len(known_migration_names())}")
+    return pending
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run several SQL statements inside the current transaction.
+
+    ``executescript()`` would commit first, which would split a migration from its record.
+    """
+    for statement in _split_statements(script):
+        db.execute(statement)
+
+
+def _split_statements(script: str) -> list[str]:
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:80]}")
+    return statements
