@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +42,20 @@ class GgufMetadata:
 
 def read_gguf_metadata(path: Path) -> GgufMetadata:
     """Read and validate ``path``; raise InvalidModelFileError for anything that is not a
-    complete, readable GGUF file."""
+    complete, readable GGUF file.
+
+    Results are remembered per path, size and mtime: `GGUFReader` parses every token of the
+    vocabulary in Python (about 2 s for a 49k vocabulary), and the same file is read again when
+    a second store registers it or a dialog re-inspects it.
+    """
     path = Path(path)
     _check_header(path)
+    stat = path.stat()
+    return _read_cached(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_cached(path: Path, size: int, mtime_ns: int) -> GgufMetadata:
     try:
         from gguf import GGUFReader
 
