@@ -55,6 +55,9 @@ def _register_commands() -> None:
     cli.add_command(models_cmd.models)
     cli.add_command(audit_cmd.audit)
     cli.add_command(generate_cmd.generate)
+    from workbench.cli.prompts_cmd import prompts
+
+    cli.add_command(prompts)
 
 
 _register_commands()

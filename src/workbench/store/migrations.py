@@ -82,7 +82,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             value TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -127,3 +127,68 @@ def _split_statements(script: str) -> list[str]:
     if buffer.strip():
         raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:80]}")
     return statements
+
+
+@migration
+def m002_prompts(db: sqlite_utils.Database) -> None:
+    """Prompts, their immutable versions, labels and the history of label moves."""
+    run_script(
+        db,
+        """
+        CREATE TABLE prompts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        );
+
+        -- content is the canonical JSON of the version's messages or template and parameters,
+        -- exactly the text content_hash is the SHA-256 of.
+        CREATE TABLE prompt_versions (
+            id INTEGER PRIMARY KEY,
+            prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            kind TEXT NOT NULL CHECK (kind IN ('chat', 'completion')),
+            content TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            message TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            UNIQUE (prompt_id, version)
+        );
+        CREATE INDEX prompt_versions_hash ON prompt_versions (prompt_id, content_hash);
+        CREATE TRIGGER prompt_versions_no_update BEFORE UPDATE ON prompt_versions
+        BEGIN SELECT RAISE(ABORT, 'prompt versions are immutable: UPDATE refused'); END;
+        CREATE TRIGGER prompt_versions_no_delete BEFORE DELETE ON prompt_versions
+        BEGIN SELECT RAISE(ABORT, 'prompt versions are immutable: DELETE refused'); END;
+
+        -- Where each label points now; every change is also kept in prompt_label_moves.
+        CREATE TABLE prompt_labels (
+            prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+            label TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (prompt_id, label),
+            FOREIGN KEY (prompt_id, version) REFERENCES prompt_versions (prompt_id, version)
+        );
+
+        -- from_version NULL: the label was created; to_version NULL: it was removed.
+        CREATE TABLE prompt_label_moves (
+            id INTEGER PRIMARY KEY,
+            prompt_id INTEGER NOT NULL REFERENCES prompts(id),
+            label TEXT NOT NULL,
+            from_version INTEGER,
+            to_version INTEGER,
+            actor TEXT NOT NULL,
+            time TEXT NOT NULL
+        );
+        CREATE INDEX prompt_label_moves_label ON prompt_label_moves (prompt_id, label);
+        CREATE TRIGGER prompt_label_moves_no_update BEFORE UPDATE ON prompt_label_moves
+        BEGIN SELECT RAISE(ABORT, 'label history is append-only: UPDATE refused'); END;
+        CREATE TRIGGER prompt_label_moves_no_delete BEFORE DELETE ON prompt_label_moves
+        BEGIN SELECT RAISE(ABORT, 'label history is append-only: DELETE refused'); END;
+        """,
+    )
