@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def test_entries_link_into_a_chain_that_verifies(store: Store) -> None:
     entries = list_entries(store)
     assert [e.id for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert entries[2].payload_data == {"i": 2, "text": "héllo ✓"}
     assert entries[0].actor == "test-user"
     assert verify_chain(store).ok

@@ -77,9 +77,7 @@ def test_file_that_is_not_sqlite_is_refused_with_its_path(home: Path) -> None:
 
 def test_failed_transaction_rolls_back_every_write(store) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(RuntimeError), store.transaction():
-        store.execute(
-            "INSERT INTO settings (key, value, updated_at) VALUES ('k', '1', 'now')"
-        )
+        store.execute("INSERT INTO settings (key, value, updated_at) VALUES ('k', '1', 'now')")
         raise RuntimeError("boom")
     assert store.query("SELECT * FROM settings") == []
 

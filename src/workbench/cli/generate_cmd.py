@@ -60,7 +60,9 @@ def generate(
     record = get_model(state.store, model_name)
     settings = LoadSettings(
         context_size=context_size,
-        threads=threads if threads is not None else get_setting(state.store, "engine.default_threads"),
+        threads=threads
+        if threads is not None
+        else get_setting(state.store, "engine.default_threads"),
         gpu_layers=gpu_layers
         if gpu_layers is not None
         else int(get_setting(state.store, "engine.default_gpu_layers", 0)),

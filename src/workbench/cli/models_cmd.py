@@ -37,8 +37,10 @@ def add_cmd(state: CliContext, path: Path, name: str | None) -> None:
             record = add_model(state.store, path, name=name, progress=progress, metadata=meta)
     else:
         record = add_model(state.store, path, name=name, metadata=meta)
-    click.echo(f"Added {record.name} ({record.architecture}, {record.file_type}, "
-               f"{human_count(record.parameter_count)} parameters, sha256 {record.sha256[:12]})")
+    click.echo(
+        f"Added {record.name} ({record.architecture}, {record.file_type}, "
+        f"{human_count(record.parameter_count)} parameters, sha256 {record.sha256[:12]})"
+    )
 
 
 @models.command("list")

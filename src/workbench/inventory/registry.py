@@ -146,7 +146,5 @@ def remove_model(store: Store, name: str) -> ModelRecord:
     with store.transaction():
         record = get_model(store, name)
         delete_model_row(store, name)
-        append_entry(
-            store, "model.removed", name, {"path": record.path, "sha256": record.sha256}
-        )
+        append_entry(store, "model.removed", name, {"path": record.path, "sha256": record.sha256})
     return record

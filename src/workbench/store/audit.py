@@ -12,7 +12,7 @@ import getpass
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,6 +96,18 @@ def compute_entry_hash(
     return digest.hexdigest()
 
 
+def _hash_of(entry: AuditEntry) -> str:
+    return compute_entry_hash(
+        prev_hash=entry.prev_hash,
+        id=entry.id,
+        time=entry.time,
+        actor=entry.actor,
+        action=entry.action,
+        subject=entry.subject,
+        payload=entry.payload,
+    )
+
+
 def append_entry(
     store: Store, action: str, subject: str, payload: Any, *, actor: str | None = None
 ) -> AuditEntry:
@@ -103,21 +115,23 @@ def append_entry(
     with store.transaction():
         last = store.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         entry_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        fields = {
-            "id": entry_id,
-            "time": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
-            "actor": actor or current_actor(),
-            "action": action,
-            "subject": subject,
-            "payload": canonical_json(payload),
-        }
-        entry_hash = compute_entry_hash(prev_hash=prev_hash, **fields)
+        entry = AuditEntry(
+            id=entry_id,
+            time=datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            actor=actor or current_actor(),
+            action=action,
+            subject=subject,
+            payload=canonical_json(payload),
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry = replace(entry, hash=_hash_of(entry))
         store.execute(
             "INSERT INTO audit_log (id, time, actor, action, subject, payload, prev_hash, hash) "
             "VALUES (:id, :time, :actor, :action, :subject, :payload, :prev_hash, :hash)",
-            {**fields, "prev_hash": prev_hash, "hash": entry_hash},
+            asdict(entry),
         )
-    return AuditEntry(prev_hash=prev_hash, hash=entry_hash, **fields)  # type: ignore[arg-type]
+    return entry
 
 
 def list_entries(
@@ -156,15 +170,7 @@ def verify_chain(store: Store) -> ChainVerification:
             return ChainVerification(
                 False, count, entry.id, "prev_hash does not match the previous entry's hash"
             )
-        recomputed = compute_entry_hash(
-            prev_hash=entry.prev_hash,
-            id=entry.id,
-            time=entry.time,
-            actor=entry.actor,
-            action=entry.action,
-            subject=entry.subject,
-            payload=entry.payload,
-        )
+        recomputed = _hash_of(entry)
         if recomputed != entry.hash:
             return ChainVerification(
                 False, count, entry.id, "content does not match its hash (the row was altered)"

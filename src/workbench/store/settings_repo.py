@@ -29,8 +29,8 @@ def set_setting(store: Store, key: str, value: Any) -> bool:
         if old is not missing and old == value:
             return False
         store.execute(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) "
+            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             (key, json.dumps(value), datetime.now(UTC).isoformat()),
         )
         append_entry(
