@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -108,14 +109,15 @@ def generate(
 
 def _stream(host: ModelHost, request: GenerationRequest, *, echo: bool) -> GenerationResult:
     stream = host.generate(request)
+    # Ctrl+C cancels the generation and the partial result is still reported. A handler, not
+    # a KeyboardInterrupt caught around the loop: an exception raised while a message is half
+    # read from the host's pipe would leave the pipe unusable.
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: host.cancel())
     try:
         for chunk in stream:
             if echo:
                 click.echo(chunk.text, nl=False)
                 sys.stdout.flush()
-    except KeyboardInterrupt:
-        # Ctrl+C cancels the generation; the partial result is still reported.
-        host.cancel()
-        for _ in stream:
-            pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return stream.result
