@@ -26,6 +26,52 @@ def migration(fn: _MigrationFn) -> _MigrationFn:
     return fn
 
 
+def known_migration_names() -> list[str]:
+    """Names of the migrations this version of the workbench knows, in order."""
+    return list(_KNOWN)
+
+
+def applied_migration_names(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations recorded in the database (read-only; empty for a blank file)."""
+    return [migration.name for migration in MIGRATIONS.applied(db)]
+
+
+def apply_pending(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded; return their names."""
+    pending = [migration.name for migration in MIGRATIONS.pending(db)]
+    if pending:
+        MIGRATIONS.apply(db)
+        db.execute(f"PRAGMA user_version = {len(known_migration_names())}")
+    return pending
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run several SQL statements inside the current transaction.
+
+    ``executescript()`` would commit first, which would split a migration from its record.
+    """
+    for statement in _split_statements(script):
+        db.execute(statement)
+
+
+def _split_statements(script: str) -> list[str]:
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:80]}")
+    return statements
+
+
+# The migrations, in the order they apply. Append only.
+
+
 @migration
 def m001_initial(db: sqlite_utils.Database) -> None:
     """Audit log, model inventory, file hash cache, settings."""
@@ -84,49 +130,6 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         );
         """,
     )
-
-
-def known_migration_names() -> list[str]:
-    """Names of the migrations this version of the workbench knows, in order."""
-    return list(_KNOWN)
-
-
-def applied_migration_names(db: sqlite_utils.Database) -> list[str]:
-    """Names of the migrations recorded in the database (read-only; empty for a blank file)."""
-    return [migration.name for migration in MIGRATIONS.applied(db)]
-
-
-def apply_pending(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded; return their names."""
-    pending = [migration.name for migration in MIGRATIONS.pending(db)]
-    if pending:
-        MIGRATIONS.apply(db)
-        db.execute(f"PRAGMA user_version = {len(known_migration_names())}")
-    return pending
-
-
-def run_script(db: sqlite_utils.Database, script: str) -> None:
-    """Run several SQL statements inside the current transaction.
-
-    ``executescript()`` would commit first, which would split a migration from its record.
-    """
-    for statement in _split_statements(script):
-        db.execute(statement)
-
-
-def _split_statements(script: str) -> list[str]:
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        if line.strip().startswith("--"):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip():
-        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:80]}")
-    return statements
 
 
 @migration
@@ -190,5 +193,46 @@ def m002_prompts(db: sqlite_utils.Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'label history is append-only: UPDATE refused'); END;
         CREATE TRIGGER prompt_label_moves_no_delete BEFORE DELETE ON prompt_label_moves
         BEGIN SELECT RAISE(ABORT, 'label history is append-only: DELETE refused'); END;
+        """,
+    )
+
+
+@migration
+def m003_conversations(db: sqlite_utils.Database) -> None:
+    """Playground conversations and their messages (one lane per side of side-by-side mode)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            system_prompt TEXT NOT NULL DEFAULT '',
+            side_by_side INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE conversation_messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            lane INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+            content TEXT NOT NULL,
+            model_name TEXT,
+            model_sha256 TEXT,
+            sampling TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            tokens_per_second REAL,
+            time_to_first_token_s REAL,
+            total_seconds REAL,
+            finish_reason TEXT,
+            fingerprint TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (conversation_id, lane, position)
+        );
+
+        CREATE INDEX conversations_by_update ON conversations (updated_at);
         """,
     )

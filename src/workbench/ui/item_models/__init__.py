@@ -1,0 +1,1 @@
+"""Qt item models: the tables and lists the widgets show."""
