@@ -138,12 +138,16 @@ class UiSteps:
     @staticmethod
     def drag_event(cls: type, paths: list[Path]) -> tuple[Any, Any]:
         """A drag-enter or drop event carrying ``paths`` (keep the mime data alive with it)."""
-        from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+        from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+        from PySide6.QtGui import QDragEnterEvent
 
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+        # Qt's C++ signatures differ: QDragEnterEvent takes a QPoint, QDropEvent a QPointF
+        # (PySide6 6.12 converts implicitly, 6.11 does not).
+        position = QPoint(50, 50) if issubclass(cls, QDragEnterEvent) else QPointF(50, 50)
         event = cls(
-            QPointF(50, 50),
+            position,
             Qt.DropAction.CopyAction,
             mime,
             Qt.MouseButton.LeftButton,
