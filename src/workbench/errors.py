@@ -12,6 +12,20 @@ class WorkbenchError(Exception):
     """Root of every error the workbench raises on purpose; the message is fit to show a user."""
 
 
+class InputFileError(WorkbenchError):
+    """A file a user gave (YAML, CSV, JSONL) is malformed; the message names the file, line
+    and field, so it can be fixed without guessing."""
+
+    def __init__(self, file: str, line: int | None, field: str, problem: str) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.problem = problem
+        where = f"{file}:{line}" if line is not None else file
+        field_part = f" {field}:" if field else ""
+        super().__init__(f"{where}:{field_part} {problem}")
+
+
 class StoreError(WorkbenchError):
     """The store cannot be opened or used (locked, corrupt, unwritable)."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from workbench.errors import WorkbenchError
+from workbench.errors import InputFileError, WorkbenchError
 
 
 class PromptError(WorkbenchError):
@@ -53,17 +53,8 @@ class TemplateRenderError(PromptError):
     """The template failed while rendering (a wrong type, a missing attribute, ...)."""
 
 
-class PromptFileError(PromptError):
+class PromptFileError(PromptError, InputFileError):
     """A prompt file (YAML) is malformed; the message names the file, line and field."""
-
-    def __init__(self, file: str, line: int | None, field: str, problem: str) -> None:
-        self.file = file
-        self.line = line
-        self.field = field
-        self.problem = problem
-        where = f"{file}:{line}" if line is not None else file
-        field_part = f" {field}:" if field else ""
-        super().__init__(f"{where}:{field_part} {problem}")
 
 
 class ImportConflictError(PromptError):
