@@ -58,6 +58,13 @@ def _register_commands() -> None:
     from workbench.cli.prompts_cmd import prompts
 
     cli.add_command(prompts)
+    from workbench.cli.eval_cmd import eval_group
+
+    cli.add_command(eval_group)
+    from workbench.cli.bias_cmd import bias, probes
+
+    cli.add_command(bias)
+    cli.add_command(probes)
 
 
 _register_commands()

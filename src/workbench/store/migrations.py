@@ -236,3 +236,192 @@ def m003_conversations(db: sqlite_utils.Database) -> None:
         CREATE INDEX conversations_by_update ON conversations (updated_at);
         """,
     )
+
+
+@migration
+def m004_evals(db: sqlite_utils.Database) -> None:
+    """Evaluations: stored suites, runs (with their resolved snapshot) and one row per cell."""
+    run_script(
+        db,
+        """
+        -- A suite as saved or imported: definition is the canonical JSON of the parsed suite
+        -- (cases inlined), sha256 its hash. Versions are immutable; saving changed content
+        -- under the same name adds a version.
+        CREATE TABLE eval_suites (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            description TEXT NOT NULL DEFAULT '',
+            sha256 TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            UNIQUE (name, version),
+            UNIQUE (name, sha256)
+        );
+        CREATE TRIGGER eval_suites_no_update BEFORE UPDATE ON eval_suites
+        BEGIN SELECT RAISE(ABORT, 'suite versions are immutable: UPDATE refused'); END;
+        CREATE TRIGGER eval_suites_no_delete BEFORE DELETE ON eval_suites
+        BEGIN SELECT RAISE(ABORT, 'suite versions are immutable: DELETE refused'); END;
+
+        -- snapshot: the suite resolved when the run started (prompt versions with their content
+        -- and hashes, model files with their sha256, settings, cases): resume, replay and
+        -- compare read it, never the mutable state (labels, inventory) of today.
+        CREATE TABLE eval_runs (
+            id INTEGER PRIMARY KEY,
+            suite_id INTEGER NOT NULL REFERENCES eval_suites(id),
+            suite_name TEXT NOT NULL,
+            suite_version INTEGER NOT NULL,
+            suite_sha256 TEXT NOT NULL,
+            snapshot TEXT NOT NULL,
+            snapshot_sha256 TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('running', 'finished', 'cancelled', 'failed')),
+            n_cells INTEGER NOT NULL,
+            threshold_passed INTEGER,
+            summary TEXT NOT NULL DEFAULT '{}',
+            error TEXT,
+            worker TEXT NOT NULL DEFAULT '{}',
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX eval_runs_by_suite ON eval_runs (suite_name, id);
+
+        -- One row per finished cell, written the moment it finishes and never changed; the
+        -- unique key (run, cell) is what makes a resumed run unable to duplicate a cell.
+        CREATE TABLE eval_results (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES eval_runs(id),
+            cell_key TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            prompt_id TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            repeat_index INTEGER NOT NULL,
+            seed INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+            request TEXT NOT NULL,
+            rendered_prompt TEXT NOT NULL,
+            output TEXT NOT NULL,
+            passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+            score REAL NOT NULL,
+            reason TEXT NOT NULL,
+            grading TEXT NOT NULL,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            time_to_first_token_s REAL,
+            tokens_per_second REAL,
+            total_seconds REAL,
+            finish_reason TEXT,
+            fingerprint TEXT NOT NULL,
+            error TEXT,
+            finished_at TEXT NOT NULL,
+            UNIQUE (run_id, cell_key),
+            UNIQUE (run_id, position)
+        );
+        CREATE INDEX eval_results_by_column ON eval_results (run_id, prompt_id, model_id);
+        CREATE TRIGGER eval_results_no_update BEFORE UPDATE ON eval_results
+        BEGIN SELECT RAISE(ABORT, 'evaluation results are evidence: UPDATE refused'); END;
+        CREATE TRIGGER eval_results_no_delete BEFORE DELETE ON eval_results
+        BEGIN SELECT RAISE(ABORT, 'evaluation results are evidence: DELETE refused'); END;
+        """,
+    )
+
+
+@migration
+def m005_bias(db: sqlite_utils.Database) -> None:
+    """Bias testing: imported probe sets, runs, one score per variant, one row per metric."""
+    run_script(
+        db,
+        """
+        -- A probe set as it was used or imported: its source text is the evidence, its sha256
+        -- the hash of the canonical JSON of its parsed content.
+        CREATE TABLE bias_probe_sets (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            sha256 TEXT NOT NULL UNIQUE,
+            source_text TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL,
+            UNIQUE (name, version)
+        );
+        CREATE TRIGGER bias_probe_sets_no_update BEFORE UPDATE ON bias_probe_sets
+        BEGIN SELECT RAISE(ABORT, 'probe sets are immutable: UPDATE refused'); END;
+
+        CREATE TABLE bias_runs (
+            id INTEGER PRIMARY KEY,
+            probe_set_id INTEGER NOT NULL REFERENCES bias_probe_sets(id),
+            probe_set_name TEXT NOT NULL,
+            probe_set_version INTEGER NOT NULL,
+            probe_set_sha256 TEXT NOT NULL,
+            model_name TEXT NOT NULL,
+            model_sha256 TEXT NOT NULL,
+            prompt_ref TEXT,
+            frame TEXT NOT NULL,
+            selection TEXT NOT NULL,
+            thresholds TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('running', 'finished', 'cancelled', 'failed')),
+            verdict TEXT CHECK (verdict IN ('PASS', 'FAIL', 'INCONCLUSIVE')),
+            n_variants INTEGER NOT NULL,
+            canary TEXT NOT NULL DEFAULT '{}',
+            engine TEXT NOT NULL DEFAULT '{}',
+            summary TEXT NOT NULL DEFAULT '{}',
+            error TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+
+        -- Written the moment each variant is scored; never changed afterwards.
+        CREATE TABLE bias_variant_scores (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES bias_runs(id),
+            position INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            family TEXT NOT NULL,
+            probe_id TEXT NOT NULL,
+            attribute TEXT NOT NULL,
+            group_name TEXT NOT NULL,
+            details TEXT NOT NULL,
+            prompt TEXT NOT NULL,
+            continuations TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            evaluated_tokens INTEGER NOT NULL,
+            seconds REAL NOT NULL,
+            scored_at TEXT NOT NULL,
+            UNIQUE (run_id, key)
+        );
+        CREATE TRIGGER bias_variant_scores_no_update BEFORE UPDATE ON bias_variant_scores
+        BEGIN SELECT RAISE(ABORT, 'variant scores are evidence: UPDATE refused'); END;
+        CREATE TRIGGER bias_variant_scores_no_delete BEFORE DELETE ON bias_variant_scores
+        BEGIN SELECT RAISE(ABORT, 'variant scores are evidence: DELETE refused'); END;
+
+        CREATE TABLE bias_metrics (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES bias_runs(id),
+            family TEXT NOT NULL,
+            attribute TEXT NOT NULL,
+            group_name TEXT NOT NULL,
+            reference TEXT,
+            metric TEXT NOT NULL,
+            estimate REAL,
+            ci_low REAL,
+            ci_high REAL,
+            p_value REAL,
+            p_adjusted REAL,
+            n INTEGER NOT NULL,
+            band_low REAL NOT NULL,
+            band_high REAL NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('PASS', 'FAIL', 'INCONCLUSIVE')),
+            reason TEXT NOT NULL,
+            details TEXT NOT NULL,
+            UNIQUE (run_id, family, attribute, group_name, metric)
+        );
+
+        CREATE INDEX bias_runs_by_start ON bias_runs (started_at);
+        CREATE INDEX bias_metrics_by_run ON bias_metrics (run_id);
+        """,
+    )

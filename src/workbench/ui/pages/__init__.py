@@ -31,12 +31,18 @@ class PageSpec:
 
 def default_pages() -> list[PageSpec]:
     """The product's areas, in sidebar order (Ctrl+1 is the first)."""
+    from workbench.ui.pages.bias_page import BiasPage
+    from workbench.ui.pages.evaluations_page import EvaluationsPage
     from workbench.ui.pages.models_page import ModelsPage
     from workbench.ui.pages.placeholder import PLACEHOLDERS, PlaceholderPage
     from workbench.ui.pages.playground_page import PlaygroundPage
     from workbench.ui.pages.prompts_page import PromptsPage
 
-    built: dict[str, Callable[[AppContext], QWidget]] = {"prompts": PromptsPage}
+    built: dict[str, Callable[[AppContext], QWidget]] = {
+        "prompts": PromptsPage,
+        "evaluations": EvaluationsPage,
+        "bias": BiasPage,
+    }
 
     pages = [
         PageSpec(

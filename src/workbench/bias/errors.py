@@ -1,0 +1,31 @@
+"""Errors of bias testing; every message is fit to show a user as is.
+
+Unknown probe sets and runs raise :class:`workbench.errors.NotFoundError`; the classes here cover
+the rest.
+"""
+
+from __future__ import annotations
+
+from workbench.errors import WorkbenchError
+
+
+class BiasError(WorkbenchError):
+    """A bias test cannot be set up or run as asked (bad thresholds, nothing to score, ...)."""
+
+
+class ProbeSetError(BiasError):
+    """A probe set file is malformed; the message names the file, line and field."""
+
+    def __init__(self, file: str, line: int | None, field: str, problem: str) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.problem = problem
+        where = f"{file}:{line}" if line is not None else file
+        field_part = f" {field}:" if field else ""
+        super().__init__(f"{where}:{field_part} {problem}")
+
+
+class ProbeSetConflictError(BiasError):
+    """An import would rewrite history: a probe set with the same name and version but different
+    content exists. Nothing was imported."""

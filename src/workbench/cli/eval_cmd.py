@@ -1,0 +1,585 @@
+"""``workbench eval``: run suites (prompt versions x models x cases), inspect and compare runs.
+
+A thin layer over :mod:`workbench.evals`: parse options, call one function, print the result
+(``--json`` prints the same data the desktop app gets).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workbench.cli.context import CliContext, echo_json, pass_context
+from workbench.cli.formatting import format_table
+from workbench.evals import (
+    EXPORT_FORMATS,
+    CellFinished,
+    CellResult,
+    EvalRun,
+    ModelLoading,
+    RunComparison,
+    RunEvent,
+    RunOptions,
+    RunStarted,
+    RunSummary,
+    StoredSuite,
+    compare_runs,
+    export_run,
+    get_cell,
+    get_run,
+    get_suite,
+    import_promptfoo_config,
+    import_suite_file,
+    is_promptfoo_config,
+    list_cells,
+    list_runs,
+    list_suites,
+    replay_cell,
+    resume_run,
+    run_matrix,
+    summarize_run,
+)
+from workbench.store import Store
+
+EXIT_THRESHOLD_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Evaluate prompt versions x models x test cases, side by side, with statistics.
+
+    A suite is a YAML file (or a stored suite, by NAME or NAME@VERSION) listing prompts
+    (stored versions such as support-reply@production, or inline templates), models from the
+    inventory, and test cases with assertions, in promptfoo's shapes. Every finished cell is
+    stored at once; a run stopped any way at all is finished with 'eval resume RUN'.
+    """
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+@eval_group.command("run")
+@click.argument("suite")
+@click.option("--repeat", type=click.IntRange(1, 100), help="Samples per cell (default: suite's).")
+@click.option("--judge", help="Model judging llm-rubric assertions (default: suite's, or first).")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    help="Pass rate every column must reach (default: the suite's); below it the exit code is 1.",
+)
+@click.option("--tag", "tags", multiple=True, help="Run only cases with this tag (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the finished run as JSON.")
+@pass_context
+def run_cmd(
+    state: CliContext,
+    suite: str,
+    repeat: int | None,
+    judge: str | None,
+    threshold: float | None,
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Run SUITE: a suite file (stored first, deduplicated by content) or a stored suite.
+
+    Shows a progress bar with ETA on a terminal. Exit code 0 when the run finished and every
+    column reached the threshold (or none is set), 1 when a column fell below it or the run
+    failed, 130 when interrupted (the run can be resumed).
+
+    \b
+    Examples:
+      workbench eval run support-reply-smoke
+      workbench eval run suite.yaml --repeat 3 --json
+      workbench eval run suite.yaml --threshold 0.8     # a CI gate
+    """
+    stored = _suite(state.store, suite)
+    options = RunOptions(repeat=repeat, judge=judge, threshold=threshold, tags=tags)
+    with _progress(quiet=as_json) as progress:
+        try:
+            run = run_matrix(state.store, stored, options=options, progress=progress)
+        except KeyboardInterrupt:
+            _interrupted(state.store)
+    _report(state.store, run, as_json=as_json)
+
+
+@eval_group.command("resume")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("--force", is_flag=True, help="Resume even if the run looks alive elsewhere.")
+@click.option("--json", "as_json", is_flag=True, help="Print the finished run as JSON.")
+@pass_context
+def resume_cmd(state: CliContext, run_id: int, force: bool, as_json: bool) -> None:
+    """Finish RUN: run only the cells it has not stored (after a cancel, crash or kill).
+
+    Exit codes as for 'eval run'.
+    """
+    with _progress(quiet=as_json) as progress:
+        try:
+            run = resume_run(state.store, run_id, progress=progress, force=force)
+        except KeyboardInterrupt:
+            _interrupted(state.store)
+    _report(state.store, run, as_json=as_json)
+
+
+@contextlib.contextmanager
+def _progress(*, quiet: bool) -> Iterator[Any]:
+    """A progress callback: a bar with ETA on a terminal, a line per 10% elsewhere."""
+    bar: Any = None
+    state = {"next_report": 0.0}
+
+    def on_event(event: RunEvent) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if isinstance(event, RunStarted):
+            click.echo(
+                f"Run {event.run_id}: {event.total} cells"
+                + (f", {event.done} already done" if event.done else ""),
+                err=True,
+            )
+            if sys.stderr.isatty() and event.total > event.done:
+                bar = click.progressbar(
+                    length=event.total - event.done,
+                    label="cells",
+                    file=sys.stderr,
+                    show_eta=True,
+                    show_pos=True,
+                )
+                bar.__enter__()
+        elif isinstance(event, ModelLoading) and bar is None:
+            click.echo(f"Loading {event.model_name} ...", err=True)
+        elif isinstance(event, CellFinished):
+            if bar is not None:
+                bar.update(1)
+            elif event.done / event.total >= state["next_report"]:
+                click.echo(f"  {event.done}/{event.total} cells", err=True)
+                state["next_report"] = event.done / event.total + 0.1
+
+    try:
+        yield on_event
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _interrupted(store: Store) -> None:
+    runs = list_runs(store, limit=1)
+    hint = f" Resume it with: workbench eval resume {runs[0].id}" if runs else ""
+    click.echo(f"\nInterrupted; every finished cell is stored.{hint}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _report(store: Store, run: EvalRun, *, as_json: bool) -> None:
+    summary = summarize_run(store, run.id)
+    if as_json:
+        echo_json(run.to_dict())
+    else:
+        click.echo(_format_run(run, summary))
+    if run.status != "finished":
+        raise click.ClickException(
+            f"Run {run.id} {run.status}"
+            + (f": {run.error}" if run.error else "")
+            + f". Resume it with: workbench eval resume {run.id}"
+        )
+    if run.threshold_passed is False:
+        sys.exit(EXIT_THRESHOLD_FAILED)
+
+
+def _suite(store: Store, reference: str) -> StoredSuite:
+    path = Path(reference).expanduser()
+    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.is_file():
+        stored, created = import_suite_file(store, path)
+        if created:
+            click.echo(f"Stored suite {stored.ref} from {path}", err=True)
+        return stored
+    return get_suite(store, reference)
+
+
+# -- suites -----------------------------------------------------------------------------------
+
+
+@eval_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="PROVIDER=MODEL",
+    help="Map a promptfoo provider (id or label) to an inventory model; repeatable.",
+)
+@click.option("--name", help="The suite's name (default: from the file or its folder).")
+@click.option(
+    "--skip-unsupported",
+    is_flag=True,
+    help="Import what can be mapped; what cannot is listed and recorded in the suite's notes.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was imported as JSON.")
+@pass_context
+def import_cmd(
+    state: CliContext,
+    file: Path,
+    mappings: tuple[str, ...],
+    name: str | None,
+    skip_unsupported: bool,
+    as_json: bool,
+) -> None:
+    """Store FILE as a suite: a workbench suite file, or a promptfoo config.
+
+    A promptfoo config (one with 'providers') needs each provider mapped to a model. Providers
+    and assertion types that cannot be mapped are named; nothing is half-imported.
+
+    \b
+    Examples:
+      workbench eval import suite.yaml
+      workbench eval import promptfooconfig.yaml --map openai:gpt-4o-mini=smollm2-135m-instruct
+    """
+    if is_promptfoo_config(file):
+        mapping = dict(_parse_mapping(item) for item in mappings)
+        result = import_promptfoo_config(
+            state.store, file, mapping=mapping, name=name, skip_unsupported=skip_unsupported
+        )
+        if as_json:
+            echo_json(result.to_dict())
+            return
+        assert result.stored is not None
+        verb = "Stored" if result.created else "Already stored:"
+        click.echo(
+            f"{verb} suite {result.stored.ref}: {len(result.suite.prompts)} prompts x "
+            f"{len(result.suite.models)} models x {len(result.suite.cases)} cases"
+        )
+        for provider, model in result.providers.items():
+            click.echo(f"  provider {provider} -> model {model}")
+        for item in result.skipped:
+            click.echo(f"  skipped: {item}")
+        for item in result.warnings:
+            click.echo(f"  note: {item}")
+        return
+    if mappings:
+        raise click.UsageError("--map is for promptfoo configs; this is a workbench suite.")
+    stored, created = import_suite_file(state.store, file)
+    if as_json:
+        echo_json({"created": created, **stored.to_dict()})
+        return
+    verb = "Stored" if created else "Already stored:"
+    suite = stored.suite
+    click.echo(
+        f"{verb} suite {stored.ref}: {len(suite.prompts)} prompts x {len(suite.models)} models "
+        f"x {len(suite.cases)} cases x {suite.repeat} = {suite.n_cells} cells"
+    )
+
+
+def _parse_mapping(text: str) -> tuple[str, str]:
+    provider, sep, model = text.rpartition("=")
+    if not sep or not provider or not model:
+        raise click.BadParameter(f"expected PROVIDER=MODEL, got {text!r}", param_hint="--map")
+    return provider, model
+
+
+@eval_group.command("suites")
+@click.option("--json", "as_json", is_flag=True, help="Print the suites as JSON.")
+@pass_context
+def suites_cmd(state: CliContext, as_json: bool) -> None:
+    """List stored suites (latest version of each) and how often each was run."""
+    found = list_suites(state.store)
+    if as_json:
+        echo_json([s.to_dict() for s in found])
+        return
+    if not found:
+        click.echo("No suites stored. Add one with: workbench eval import FILE")
+        return
+    rows = [(s.name, s.version, s.n_runs, s.description[:60]) for s in found]
+    click.echo(format_table(("SUITE", "VERSION", "RUNS", "DESCRIPTION"), rows))
+
+
+# -- inspecting -------------------------------------------------------------------------------
+
+
+@eval_group.command("list")
+@click.option("--suite", "suite_name", help="Only runs of this suite.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Newest runs shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@pass_context
+def list_cmd(state: CliContext, suite_name: str | None, limit: int, as_json: bool) -> None:
+    """List evaluation runs, newest first."""
+    runs = list_runs(state.store, suite_name=suite_name, limit=limit)
+    if as_json:
+        echo_json([run.to_dict() for run in runs])
+        return
+    if not runs:
+        click.echo("No runs yet. Start one with: workbench eval run SUITE")
+        return
+    rows = [
+        (
+            run.id,
+            run.suite_ref,
+            run.status,
+            f"{run.n_done}/{run.n_cells}",
+            _pass_rates(run.summary),
+            {True: "pass", False: "FAIL", None: ""}[run.threshold_passed],
+            run.started_at[:19].replace("T", " "),
+        )
+        for run in runs
+    ]
+    headers = ("RUN", "SUITE", "STATUS", "CELLS", "PASS RATES", "THRESHOLD", "STARTED")
+    click.echo(format_table(headers, rows))
+
+
+@eval_group.command("show")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the run, summary and cells as JSON.")
+@pass_context
+def show_cmd(state: CliContext, run_id: int, as_json: bool) -> None:
+    """Show RUN: per-column statistics, comparisons, flaky cells and the matrix of cells."""
+    run = get_run(state.store, run_id)
+    summary = summarize_run(state.store, run_id)
+    cells = list_cells(state.store, run_id, light=True)
+    if as_json:
+        echo_json(
+            {
+                **run.to_dict(with_snapshot=True),
+                "summary": summary.to_dict(),
+                "cells": [cell.to_dict() for cell in cells],
+            }
+        )
+        return
+    click.echo(_format_run(run, summary))
+    click.echo("")
+    click.echo(_format_matrix(run, cells))
+
+
+@eval_group.command("cell")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.argument("cell")
+@click.option("--json", "as_json", is_flag=True, help="Print the cell as JSON.")
+@pass_context
+def cell_cmd(state: CliContext, run_id: int, cell: str, as_json: bool) -> None:
+    """Show one CELL of RUN (its number from 'eval show', or its key): output and grading."""
+    found = get_cell(state.store, run_id, cell)
+    if as_json:
+        echo_json(found.to_dict())
+        return
+    click.echo(_format_cell(found))
+
+
+@eval_group.command("compare")
+@click.argument("run_a", metavar="RUN_A", type=int)
+@click.argument("run_b", metavar="RUN_B", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@pass_context
+def compare_cmd(state: CliContext, run_a: int, run_b: int, as_json: bool) -> None:
+    """Compare RUN_B with RUN_A: cells that regressed, cells that were fixed, significance."""
+    comparison = compare_runs(state.store, run_a, run_b)
+    if as_json:
+        echo_json(comparison.to_dict())
+        return
+    click.echo(_format_comparison(comparison))
+
+
+@eval_group.command("export")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
+)
+@pass_context
+def export_cmd(state: CliContext, run_id: int, fmt: str, output: Path | None) -> None:
+    """Export RUN's cells as CSV or JSON Lines (with grading, seeds and fingerprints)."""
+    get_run(state.store, run_id)  # a clean error before any file is created
+    if output is None:
+        export_run(state.store, run_id, fmt, sys.stdout)
+        return
+    try:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            count = export_run(state.store, run_id, fmt, handle)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {output}: {exc}") from exc
+    click.echo(f"Wrote {count} cells to {output}", err=True)
+
+
+@eval_group.command("replay")
+@click.argument("run_id", metavar="RUN", type=int)
+@click.argument("cell")
+@click.option("--check", is_flag=True, help="Exit with code 1 when the output differs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the replay as JSON.")
+@pass_context
+def replay_cmd(state: CliContext, run_id: int, cell: str, check: bool, as_json: bool) -> None:
+    """Run CELL of RUN again from what was recorded; say whether the output is identical."""
+    result = replay_cell(state.store, run_id, cell)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        verdict = "identical" if result.identical else "DIFFERENT"
+        click.echo(f"Cell {result.cell.number} of run {run_id} ({result.cell.key}): {verdict}")
+        if not result.identical:
+            click.echo(f"  recorded: {result.cell.output!r}")
+            click.echo(f"  replayed: {result.output!r}")
+        if result.fingerprint_differences:
+            click.echo("  fingerprint differs in: " + ", ".join(result.fingerprint_differences))
+        grade = "pass" if result.grading.passed else "fail"
+        click.echo(f"  grading now: {grade} ({result.grading.reason})")
+    if check and not result.identical:
+        sys.exit(1)
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _num(value: float | None, fmt: str = ".2f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def _pass_rates(summary: Any) -> str:
+    columns = summary.get("columns", []) if isinstance(summary, dict) else []
+    return " ".join(_pct(c.get("pass_rate")) for c in columns)
+
+
+def _format_run(run: EvalRun, summary: RunSummary) -> str:
+    lines = [
+        f"Run {run.id}: suite {run.suite_ref}, {run.status}, {run.n_done}/{run.n_cells} cells"
+        + (f" (error: {run.error})" if run.error else "")
+    ]
+    rows = [
+        (
+            c.label,
+            f"{c.passed}/{c.n}",
+            f"{_pct(c.pass_rate)} [{_pct(c.ci_low)}-{_pct(c.ci_high)}]",
+            _num(c.mean_score),
+            _num(c.latency_s.median),
+            _num(c.time_to_first_token_s.median),
+            _num(c.tokens_per_second.median, ".1f"),
+            c.errors or "",
+        )
+        for c in summary.columns
+    ]
+    headers = ("COLUMN", "PASS", "RATE [95% CI]", "SCORE", "LATENCY s", "TTFT s", "TOK/S", "ERR")
+    lines += ["", format_table(headers, rows)]
+    metrics = [
+        (c.label, name, f"{v:.2f}") for c in summary.columns for name, v in c.named_scores.items()
+    ]
+    if metrics:
+        lines += ["", format_table(("COLUMN", "METRIC", "MEAN SCORE"), metrics)]
+    if summary.comparisons:
+        lines += ["", "Paired comparisons (McNemar's exact test on the same cases):"]
+        for cmp in summary.comparisons:
+            lines.append(
+                f"  {_pair(cmp.a, cmp.b)}: {cmp.only_b} fixed, {cmp.only_a} broken of "
+                f"{cmp.n_pairs} cases, p={cmp.p_value:.3g}: {cmp.sentence}"
+            )
+    if summary.flaky:
+        lines += ["", "Flaky cells (samples disagree):"]
+        for f in summary.flaky:
+            lines.append(
+                f"  {f.prompt_id} × {f.model_id} / {f.case_id}: {f.passes}/{f.samples} pass, "
+                f"{f.distinct_outputs} distinct outputs"
+            )
+    if summary.threshold is not None:
+        if summary.failing_columns:
+            failing = ", ".join(" × ".join(c) for c in summary.failing_columns)
+            lines += ["", f"Threshold {_pct(summary.threshold)}: FAILED by {failing}"]
+        else:
+            lines += ["", f"Threshold {_pct(summary.threshold)}: met by every column"]
+    return "\n".join(lines)
+
+
+def _pair(a: tuple[str, str], b: tuple[str, str]) -> str:
+    """``B vs A`` naming only what differs between two columns."""
+    if a[1] == b[1]:
+        return f"B={b[0]} vs A={a[0]} (on {a[1]})"
+    if a[0] == b[0]:
+        return f"B={b[1]} vs A={a[1]} (with {a[0]})"
+    return f"B={' × '.join(b)} vs A={' × '.join(a)}"
+
+
+def _format_matrix(run: EvalRun, cells: list[CellResult]) -> str:
+    snapshot = run.snapshot
+    assert snapshot is not None
+    columns = [(p.id, m.id) for m in snapshot.models for p in snapshot.prompts]
+    grid: dict[tuple[str, tuple[str, str]], list[CellResult]] = {}
+    for cell in cells:
+        grid.setdefault((cell.case_id, cell.column), []).append(cell)
+    rows = []
+    for case in snapshot.cases:
+        row: list[str] = [case.label[:40]]
+        for column in columns:
+            found = grid.get((case.id, column), [])
+            row.append(_mark(found, snapshot.repeat))
+        rows.append(row)
+    headers = ["CASE", *(f"{p} × {m}" if len(snapshot.models) > 1 else p for p, m in columns)]
+    return "Cells (✓ pass, ✗ fail, ! error, · not run; #N for 'eval cell'):\n" + format_table(
+        headers, rows
+    )
+
+
+def _mark(found: list[CellResult], repeat: int) -> str:
+    if not found:
+        return "·"
+    first = min(found, key=lambda c: c.number)
+    if repeat > 1:
+        passes = sum(c.passed for c in found)
+        return f"{passes}/{len(found)} #{first.number}"
+    symbol = "!" if first.status == "error" else ("✓" if first.passed else "✗")
+    return f"{symbol} #{first.number}"
+
+
+def _format_cell(cell: CellResult) -> str:
+    lines = [
+        f"Cell {cell.number} of run {cell.run_id}: {cell.key}",
+        f"  result: {'pass' if cell.passed else 'fail'} (score {cell.score:.2f}): {cell.reason}",
+        f"  seed {cell.seed}; {cell.prompt_tokens} prompt + {cell.completion_tokens} completion "
+        f"tokens; first token {_num(cell.time_to_first_token_s, '.3f')} s; "
+        f"{_num(cell.tokens_per_second, '.1f')} tokens/s; {cell.finish_reason}",
+        "",
+        cell.output,
+        "",
+    ]
+    for component in cell.grading.get("components", []):
+        mark = "✓" if component["pass"] else "✗"
+        lines.append(f"  {mark} {component['assertion']['type']}: {component['reason']}")
+    return "\n".join(lines)
+
+
+def _format_comparison(comparison: RunComparison) -> str:
+    lines = [
+        f"Run {comparison.run_b} against run {comparison.run_a}: {comparison.matched} matched "
+        f"cells, {len(comparison.regressed)} regressed, {len(comparison.fixed)} fixed, "
+        f"{comparison.still_passing} still pass, {comparison.still_failing} still fail, "
+        f"{comparison.outputs_changed} outputs changed"
+    ]
+    if comparison.only_in_a or comparison.only_in_b:
+        lines.append(
+            f"Unmatched: {comparison.only_in_a} cells only in run {comparison.run_a}, "
+            f"{comparison.only_in_b} only in run {comparison.run_b}"
+        )
+    for title, changes, attr in (
+        ("Regressed", comparison.regressed, "reason_b"),
+        ("Fixed", comparison.fixed, "reason_a"),
+    ):
+        if changes:
+            lines += ["", f"{title}:"]
+            for change in changes:
+                lines.append(
+                    f"  {change.prompt_id} × {change.model_id} / {change.case_id}"
+                    f"{f' (sample {change.repeat})' if change.repeat else ''}: "
+                    f"#{change.number_a} -> #{change.number_b}; {getattr(change, attr)[:100]}"
+                )
+    if comparison.tests:
+        lines += ["", "Per column (McNemar's exact test on the same cases):"]
+        for test in comparison.tests:
+            lines.append(
+                f"  {' × '.join(test.b)}: {test.only_b} fixed, {test.only_a} broken of "
+                f"{test.n_pairs} cases, p={test.p_value:.3g}: {test.sentence}"
+            )
+    return "\n".join(lines)

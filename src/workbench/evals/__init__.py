@@ -1,0 +1,134 @@
+"""Evaluations: suites, assertions, the matrix runner, statistics, compare, replay, export.
+
+The functions below are the whole public surface; the command line (``workbench eval``) and the
+desktop app call them with a :class:`~workbench.store.Store` and get frozen value objects back.
+Nothing here imports Qt or llama.cpp (the runner talks to models through
+:class:`workbench.engine.ModelHost`, a separate process).
+
+A GUI runs :func:`run_matrix` / :func:`resume_run` in a worker thread with a store of its own
+and either forwards the ``progress`` events or polls :func:`list_cells` with ``after_id``;
+:class:`RunControl` cancels from the GUI thread.
+"""
+
+from workbench.evals.assertions import (
+    AssertionResult,
+    GradingContext,
+    GradingResult,
+    JudgeVerdict,
+    assertion_types,
+    build_assertion,
+    grade_output,
+)
+from workbench.evals.compare import CellChange, RunComparison, compare_runs
+from workbench.evals.errors import EvalError, RunBusyError, SuiteFileError, UnsupportedImportError
+from workbench.evals.events import (
+    CellFinished,
+    CellStarted,
+    ModelLoading,
+    ProgressCallback,
+    RunEvent,
+    RunFinished,
+    RunStarted,
+)
+from workbench.evals.examples import import_example_suites
+from workbench.evals.export import EXPORT_FORMATS, export_run
+from workbench.evals.library import (
+    StoredSuite,
+    SuiteSummary,
+    get_suite,
+    import_suite_file,
+    list_suites,
+    save_suite,
+)
+from workbench.evals.plan import PlannedCell, plan_cells
+from workbench.evals.promptfoo import (
+    PromptfooImport,
+    import_promptfoo_config,
+    is_promptfoo_config,
+    read_promptfoo_config,
+)
+from workbench.evals.records import CellResult, EvalRun, get_cell, get_run, list_cells, list_runs
+from workbench.evals.replay import ReplayResult, replay_cell
+from workbench.evals.runner import RunControl, RunOptions, resume_run, run_matrix
+from workbench.evals.snapshot import RunSnapshot
+from workbench.evals.stats import mcnemar_exact, wilson_interval
+from workbench.evals.suite import Assertion, EvalCase, EvalSuite, ModelSpec, PromptSpec
+from workbench.evals.suite_yaml import dump_suite_yaml, load_suite_file, load_suite_text
+from workbench.evals.summary import (
+    ColumnStats,
+    FlakyCell,
+    PairedComparison,
+    RunSummary,
+    snapshot_columns,
+    summarize_cells,
+    summarize_run,
+)
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "Assertion",
+    "AssertionResult",
+    "CellChange",
+    "CellFinished",
+    "CellResult",
+    "CellStarted",
+    "ColumnStats",
+    "EvalCase",
+    "EvalError",
+    "EvalRun",
+    "EvalSuite",
+    "FlakyCell",
+    "GradingContext",
+    "GradingResult",
+    "JudgeVerdict",
+    "ModelLoading",
+    "ModelSpec",
+    "PairedComparison",
+    "PlannedCell",
+    "ProgressCallback",
+    "PromptSpec",
+    "PromptfooImport",
+    "ReplayResult",
+    "RunBusyError",
+    "RunComparison",
+    "RunControl",
+    "RunEvent",
+    "RunFinished",
+    "RunOptions",
+    "RunSnapshot",
+    "RunStarted",
+    "RunSummary",
+    "StoredSuite",
+    "SuiteFileError",
+    "SuiteSummary",
+    "UnsupportedImportError",
+    "assertion_types",
+    "build_assertion",
+    "compare_runs",
+    "dump_suite_yaml",
+    "export_run",
+    "get_cell",
+    "get_run",
+    "get_suite",
+    "grade_output",
+    "import_example_suites",
+    "import_promptfoo_config",
+    "import_suite_file",
+    "is_promptfoo_config",
+    "list_cells",
+    "list_runs",
+    "list_suites",
+    "load_suite_file",
+    "load_suite_text",
+    "mcnemar_exact",
+    "plan_cells",
+    "read_promptfoo_config",
+    "replay_cell",
+    "resume_run",
+    "run_matrix",
+    "save_suite",
+    "snapshot_columns",
+    "summarize_cells",
+    "summarize_run",
+    "wilson_interval",
+]

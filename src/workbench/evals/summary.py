@@ -1,0 +1,249 @@
+"""What a run's cells add up to: per-column statistics, paired comparisons, flaky cells.
+
+A column is one prompt version x model. Per column: pass rate with its Wilson 95% interval,
+mean score, named metric means, and the distributions of latency, time to first token and
+tokens/s. Between two columns that differ in one thing (the prompt or the model), on the cases
+both have: McNemar's exact test on pass/fail, read as "B is better / worse / no detectable
+difference" at the 5% level. With repeats, a case counts once per column: it passes when most
+of its samples pass (a tie counts as a fail); cells whose samples disagree are flagged flaky.
+
+Everything is computed from stored cells, never from memory, so a resumed run and a run
+summarised again give the numbers its evidence supports.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from types import MappingProxyType
+from typing import Any
+
+from workbench.evals.records import CellResult, get_run, list_cells
+from workbench.evals.snapshot import RunSnapshot
+from workbench.evals.stats import Distribution, describe, mcnemar_exact, wilson_interval
+from workbench.store import Store
+
+ALPHA = 0.05
+Column = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ColumnStats:
+    """The statistics of one column (prompt id x model id)."""
+
+    prompt_id: str
+    model_id: str
+    n: int
+    passed: int
+    errors: int
+    pass_rate: float | None
+    ci_low: float
+    ci_high: float
+    mean_score: float | None
+    latency_s: Distribution
+    time_to_first_token_s: Distribution
+    tokens_per_second: Distribution
+    completion_tokens: Distribution
+    named_scores: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def label(self) -> str:
+        """``prompt × model`` for tables."""
+        return f"{self.prompt_id} × {self.model_id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        data = {k: v for k, v in self.__dict__.items() if not isinstance(v, Distribution)}
+        data["named_scores"] = dict(self.named_scores)
+        for name in (
+            "latency_s",
+            "time_to_first_token_s",
+            "tokens_per_second",
+            "completion_tokens",
+        ):
+            data[name] = getattr(self, name).to_dict()
+        return data
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Column B against column A on the cases both have (McNemar's exact test)."""
+
+    a: Column
+    b: Column
+    n_pairs: int
+    both_pass: int
+    only_a: int
+    only_b: int
+    both_fail: int
+    p_value: float
+    verdict: str  # "better", "worse" or "no detectable difference"
+
+    @property
+    def sentence(self) -> str:
+        """``B is better``, ``B is worse`` or ``no detectable difference``."""
+        return (
+            "no detectable difference" if self.verdict.startswith("no") else f"B is {self.verdict}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        data = dict(self.__dict__)
+        data["a"], data["b"] = list(self.a), list(self.b)
+        data["sentence"] = self.sentence
+        return data
+
+
+@dataclass(frozen=True)
+class FlakyCell:
+    """A cell whose samples disagree on pass/fail."""
+
+    prompt_id: str
+    model_id: str
+    case_id: str
+    passes: int
+    samples: int
+    distinct_outputs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """Everything :func:`summarize_cells` computes."""
+
+    columns: tuple[ColumnStats, ...]
+    comparisons: tuple[PairedComparison, ...]
+    flaky: tuple[FlakyCell, ...]
+    n_done: int
+    threshold: float | None
+    failing_columns: tuple[Column, ...]
+
+    @property
+    def threshold_passed(self) -> bool | None:
+        """Whether every column reached the threshold; None without a threshold."""
+        return None if self.threshold is None else not self.failing_columns
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what the run row stores)."""
+        return {
+            "n_done": self.n_done,
+            "threshold": self.threshold,
+            "threshold_passed": self.threshold_passed,
+            "failing_columns": [list(c) for c in self.failing_columns],
+            "columns": [c.to_dict() for c in self.columns],
+            "comparisons": [c.to_dict() for c in self.comparisons],
+            "flaky": [f.to_dict() for f in self.flaky],
+        }
+
+
+def summarize_cells(
+    cells: Sequence[CellResult],
+    columns: Sequence[Column],
+    *,
+    threshold: float | None = None,
+) -> RunSummary:
+    """Statistics of ``cells`` for ``columns`` (in the suite's order)."""
+    by_column: dict[Column, list[CellResult]] = defaultdict(list)
+    for cell in cells:
+        by_column[cell.column].append(cell)
+    stats = tuple(_column_stats(column, by_column.get(column, [])) for column in columns)
+    outcomes = {column: case_outcomes(by_column.get(column, [])) for column in columns}
+    comparisons = tuple(
+        compare_columns(a, b, outcomes[a], outcomes[b])
+        for a, b in combinations(columns, 2)
+        if a[0] == b[0] or a[1] == b[1]
+    )
+    failing: tuple[Column, ...] = ()
+    if threshold is not None:
+        failing = tuple(
+            (s.prompt_id, s.model_id)
+            for s in stats
+            if s.pass_rate is None or s.pass_rate < threshold
+        )
+    return RunSummary(stats, comparisons, find_flaky(cells), len(cells), threshold, failing)
+
+
+def case_outcomes(cells: Sequence[CellResult]) -> dict[str, bool]:
+    """Each case's pass/fail in one column: most of its samples must pass (a tie fails)."""
+    votes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for cell in cells:
+        votes[cell.case_id][0] += cell.passed
+        votes[cell.case_id][1] += 1
+    return {case: passes * 2 > total for case, (passes, total) in votes.items()}
+
+
+def compare_columns(
+    a: Column, b: Column, outcomes_a: Mapping[str, bool], outcomes_b: Mapping[str, bool]
+) -> PairedComparison:
+    """McNemar's exact test of B against A on the cases both columns have."""
+    shared = [case for case in outcomes_a if case in outcomes_b]
+    both = sum(outcomes_a[c] and outcomes_b[c] for c in shared)
+    only_a = sum(outcomes_a[c] and not outcomes_b[c] for c in shared)
+    only_b = sum(outcomes_b[c] and not outcomes_a[c] for c in shared)
+    neither = len(shared) - both - only_a - only_b
+    p_value = mcnemar_exact(only_a, only_b)
+    if p_value < ALPHA and only_b != only_a:
+        verdict = "better" if only_b > only_a else "worse"
+    else:
+        verdict = "no detectable difference"
+    return PairedComparison(a, b, len(shared), both, only_a, only_b, neither, p_value, verdict)
+
+
+def find_flaky(cells: Sequence[CellResult]) -> tuple[FlakyCell, ...]:
+    """Cells (prompt, model, case) whose repeated samples disagree on pass/fail."""
+    groups: dict[tuple[str, str, str], list[CellResult]] = defaultdict(list)
+    for cell in cells:
+        groups[(cell.prompt_id, cell.model_id, cell.case_id)].append(cell)
+    flaky = []
+    for (prompt_id, model_id, case_id), samples in groups.items():
+        passes = sum(cell.passed for cell in samples)
+        if 0 < passes < len(samples):
+            distinct = len({cell.output for cell in samples})
+            flaky.append(FlakyCell(prompt_id, model_id, case_id, passes, len(samples), distinct))
+    return tuple(sorted(flaky, key=lambda f: (f.prompt_id, f.model_id, f.case_id)))
+
+
+def _column_stats(column: Column, cells: Sequence[CellResult]) -> ColumnStats:
+    n = len(cells)
+    passed = sum(cell.passed for cell in cells)
+    low, high = wilson_interval(passed, n)
+    ok = [cell for cell in cells if cell.status == "ok"]
+    named: dict[str, list[float]] = defaultdict(list)
+    for cell in cells:
+        for name, value in cell.grading.get("named_scores", {}).items():
+            named[name].append(value)
+    return ColumnStats(
+        prompt_id=column[0],
+        model_id=column[1],
+        n=n,
+        passed=passed,
+        errors=n - len(ok),
+        pass_rate=passed / n if n else None,
+        ci_low=low,
+        ci_high=high,
+        mean_score=sum(cell.score for cell in cells) / n if n else None,
+        latency_s=describe([cell.total_seconds for cell in ok]),
+        time_to_first_token_s=describe([cell.time_to_first_token_s for cell in ok]),
+        tokens_per_second=describe([cell.tokens_per_second for cell in ok]),
+        completion_tokens=describe([cell.completion_tokens for cell in ok]),
+        named_scores={name: sum(v) / len(v) for name, v in sorted(named.items())},
+    )
+
+
+def summarize_run(store: Store, run_id: int) -> RunSummary:
+    """The statistics of a run, recomputed from its stored cells (even while it runs)."""
+    run = get_run(store, run_id)
+    assert run.snapshot is not None
+    cells = list_cells(store, run_id, light=True)
+    threshold = run.snapshot.threshold
+    return summarize_cells(cells, snapshot_columns(run.snapshot), threshold=threshold)
+
+
+def snapshot_columns(snapshot: RunSnapshot) -> list[Column]:
+    """The columns of a run, model by model, prompts in the suite's order."""
+    return [(p.id, m.id) for m in snapshot.models for p in snapshot.prompts]

@@ -1,0 +1,189 @@
+"""What the Bias page runs on worker threads: plain functions of a :class:`TaskContext`.
+
+Nothing here touches a widget. A run gets a model host of its own (its own process), so a bias
+test never competes with the playground's model; cancelling stops the variant in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from workbench.bias import (
+    BiasError,
+    BiasRun,
+    MetricResult,
+    ProbeSet,
+    PromptFrame,
+    Selection,
+    VariantScore,
+    chat_frame,
+    get_bias_run,
+    get_probe_set,
+    list_bias_runs,
+    list_metric_results,
+    list_probe_sets,
+    list_variant_scores,
+    run_bias_test,
+    with_overrides,
+)
+from workbench.ui.bias.evidence import (
+    GroupRate,
+    ScenarioGrid,
+    VariantPair,
+    decision_evidence,
+    largest_pairs,
+)
+
+if TYPE_CHECKING:
+    from workbench.engine import ModelHost
+    from workbench.ui.operations import TaskContext
+
+#: Builds the model host a run uses; tests replace it with a fake scorer.
+RunHostFactory = Callable[["TaskContext"], "ModelHost"]
+CANCEL_POLL_S = 0.1
+PAIRS_SHOWN = 25
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What the run panel asks for."""
+
+    probe_set_ref: str
+    model_name: str
+    system_prompt: str = ""
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    attributes: tuple[str, ...] = ()
+    max_probes: int | None = None
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """One run as the page shows it: the run, its metrics and the pairs that differ most."""
+
+    run: BiasRun
+    metrics: tuple[MetricResult, ...]
+    pairs: tuple[VariantPair, ...]
+    rates: tuple[GroupRate, ...] = ()
+    grids: tuple[ScenarioGrid, ...] = ()
+
+
+def read_probe_sets(task: TaskContext) -> list[ProbeSet]:
+    """Every probe set on offer, shipped and imported (worker thread)."""
+    return [get_probe_set(task.store, info.ref) for info in list_probe_sets(task.store)]
+
+
+def read_runs(task: TaskContext) -> list[BiasRun]:
+    """Earlier runs, newest first (worker thread)."""
+    return list_bias_runs(task.store)
+
+
+def read_run(task: TaskContext, run_id: int) -> RunDetails:
+    """A run with its metrics and its most different variant pairs (worker thread)."""
+    store = task.store
+    run = get_bias_run(store, run_id)
+    metrics = list_metric_results(store, run_id)
+    scores: list[VariantScore] = list_variant_scores(store, run_id)
+    order: dict[str, list[str]] = {}
+    for metric in metrics:
+        groups = order.setdefault(metric.attribute, [])
+        for group in (metric.reference, metric.group):
+            if group and group not in groups:
+                groups.append(group)
+    thresholds = dict(run.thresholds)
+    rates, grids = decision_evidence(
+        scores,
+        group_order={k: tuple(v) for k, v in order.items()},
+        confidence=float(thresholds.get("confidence", 0.95)),
+        samples=int(thresholds.get("bootstrap_samples", 2000)),
+        seed=int(thresholds.get("seed", 0)),
+    )
+    return RunDetails(
+        run,
+        tuple(metrics),
+        tuple(largest_pairs(scores, limit=PAIRS_SHOWN)),
+        tuple(rates),
+        tuple(grids),
+    )
+
+
+def default_run_host(task: TaskContext) -> ModelHost:
+    """A model host of the run's own, logging under the home's logs."""
+    from workbench.engine import ModelHost
+    from workbench.paths import logs_dir
+
+    return ModelHost(log_path=logs_dir(task.home) / "model-host-bias.log")
+
+
+def run_bias(
+    task: TaskContext, spec: RunSpec, host_factory: RunHostFactory = default_run_host
+) -> RunDetails:
+    """Load the model in a host of its own and run ``spec``; progress goes to ``task.report``
+    and a cancel stops the variant in flight (the run keeps what it scored)."""
+    from workbench.engine import LoadRequest, LoadSettings
+    from workbench.inventory import get_model
+    from workbench.store.settings_repo import get_setting
+
+    store = task.store
+    probe_set = get_probe_set(store, spec.probe_set_ref)
+    thresholds = with_overrides(probe_set.defaults, dict(spec.thresholds))
+    families = tuple(f for f in probe_set.families() if f != "counterfactual")
+    if not families:
+        raise BiasError(
+            f"{probe_set.ref} holds only counterfactual cases, which need a prompt to fill; "
+            "run it from the command line with --prompt NAME@REF."
+        )
+    selection = Selection(families=families, attributes=spec.attributes, max_probes=spec.max_probes)
+    record = get_model(store, spec.model_name)
+    host = host_factory(task)
+    stop_watching = threading.Event()
+
+    def watch_for_cancel() -> None:
+        while not stop_watching.wait(CANCEL_POLL_S):
+            if task.cancelled:
+                host.cancel()
+                return
+
+    watcher = threading.Thread(target=watch_for_cancel, name="bias-cancel", daemon=True)
+    watcher.start()
+    try:
+        host.load(
+            LoadRequest(
+                model_path=record.path,
+                model_sha256=record.sha256,
+                settings=LoadSettings(
+                    context_size=2048,
+                    threads=get_setting(store, "engine.default_threads"),
+                    gpu_layers=int(get_setting(store, "engine.default_gpu_layers", 0)),
+                ),
+                model_name=record.name,
+            )
+        )
+        system = spec.system_prompt.strip() or None
+        if record.has_chat_template:
+            frame = chat_frame(host, system=system)
+        else:
+            frame = PromptFrame(prefix=f"{system}\n\n" if system else "")
+        run = run_bias_test(
+            store,
+            host,
+            probe_set,
+            model_name=record.name,
+            model_sha256=record.sha256,
+            thresholds=thresholds,
+            selection=selection,
+            frame=frame,
+            progress=task.report,
+        )
+    finally:
+        stop_watching.set()
+        watcher.join()
+        host.close()
+    return read_run(task, run.id)
+
+
+def describe_thresholds(values: Mapping[str, Any]) -> str:
+    """``name=value, ...`` for a tooltip."""
+    return ", ".join(f"{k}={v}" for k, v in values.items())

@@ -1,0 +1,252 @@
+"""The live matrix grid: rows are cases, columns are prompt version x model.
+
+A plain :class:`QAbstractTableModel` over a dict of finished cells, so a view of 10,000 cells
+creates no per-cell widgets and ``data()`` is a dictionary look-up. Cells arrive one at a time
+while a run executes (:meth:`MatrixModel.add_cells`); each emits ``dataChanged`` for its index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from workbench.evals import CellResult, EvalCase
+
+Column = tuple[str, str]
+Index = QModelIndex | QPersistentModelIndex
+PREVIEW_CHARS = 80
+PASS_COLOR = QColor("#cdebd3")
+FAIL_COLOR = QColor("#f6cfcf")
+ERROR_COLOR = QColor("#f3dfb5")
+MIXED_COLOR = QColor("#f2ecc0")
+#: The role that gives a cell's list of results (repeats) to views and tests.
+CellsRole = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One case (a row of the grid)."""
+
+    id: str
+    label: str
+    tags: tuple[str, ...] = ()
+
+
+def rows_from_cases(cases: Iterable[EvalCase]) -> list[MatrixRow]:
+    """The grid's rows for a suite's (or run snapshot's) cases."""
+    return [MatrixRow(case.id, case.label, tuple(case.tags)) for case in cases]
+
+
+def preview(text: str) -> str:
+    """The first line of ``text``, cut to :data:`PREVIEW_CHARS`."""
+    line = " ".join(text.split())
+    return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
+
+
+class MatrixModel(QAbstractTableModel):
+    """Finished cells by (case, column); empty indexes are cells still to run."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[MatrixRow] = []
+        self._columns: list[Column] = []
+        self._row_of: dict[str, int] = {}
+        self._column_of: dict[Column, int] = {}
+        self._cells: dict[tuple[int, int], list[CellResult]] = {}
+        self._failing_rows: set[int] = set()
+
+    # -- filling ---------------------------------------------------------------------------
+    def set_layout(self, rows: Sequence[MatrixRow], columns: Sequence[Column]) -> None:
+        """Start over with these cases and columns, no cell finished."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._columns = list(columns)
+        self._row_of = {row.id: i for i, row in enumerate(self._rows)}
+        self._column_of = {column: i for i, column in enumerate(self._columns)}
+        self._cells = {}
+        self._failing_rows = set()
+        self.endResetModel()
+
+    def add_cells(self, cells: Iterable[CellResult]) -> int:
+        """Put finished cells in their places; returns how many found a place."""
+        placed = 0
+        touched: set[tuple[int, int]] = set()
+        for cell in cells:
+            row = self._row_of.get(cell.case_id)
+            column = self._column_of.get(cell.column)
+            if row is None or column is None:
+                continue
+            bucket = self._cells.setdefault((row, column), [])
+            bucket[:] = [c for c in bucket if c.key != cell.key]
+            bucket.append(cell)
+            bucket.sort(key=lambda c: c.repeat)
+            if not cell.passed:
+                self._failing_rows.add(row)
+            touched.add((row, column))
+            placed += 1
+        if len(touched) > 64:
+            last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+        else:
+            for row, column in touched:
+                index = self.index(row, column)
+                self.dataChanged.emit(index, index)
+        return placed
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def columns(self) -> list[Column]:
+        """The columns, (prompt id, model id), in order."""
+        return list(self._columns)
+
+    @property
+    def matrix_rows(self) -> list[MatrixRow]:
+        """The rows, in order."""
+        return list(self._rows)
+
+    @property
+    def n_finished(self) -> int:
+        """Finished cell results (repeats counted)."""
+        return sum(len(bucket) for bucket in self._cells.values())
+
+    def all_cells(self) -> list[CellResult]:
+        """Every finished cell."""
+        return [cell for bucket in self._cells.values() for cell in bucket]
+
+    def cells_at(self, index: Index) -> list[CellResult]:
+        """The results (one per repeat) at ``index``; empty while it has not run."""
+        return list(self._cells.get((index.row(), index.column()), ()))
+
+    def row_failed(self, row: int) -> bool:
+        """Whether any finished cell of this row failed."""
+        return row in self._failing_rows
+
+    def row_id(self, row: int) -> str:
+        """The case id of this row."""
+        return self._rows[row].id
+
+    def row_tags(self, row: int) -> tuple[str, ...]:
+        """The tags of this row's case."""
+        return self._rows[row].tags
+
+    def neighbour(self, index: Index) -> list[CellResult]:
+        """The results in the column to the left (or, for the first, to the right)."""
+        column = index.column() - 1 if index.column() > 0 else index.column() + 1
+        return list(self._cells.get((index.row(), column), ()))
+
+    # -- QAbstractTableModel ---------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cells = self._cells.get((index.row(), index.column()))
+        if role == CellsRole:
+            return list(cells or ())
+        if not cells:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "…"
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor("#999999"))
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(cells)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(_color(cells))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor("#1a1a1a"))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            cell = cells[0]
+            text = cell.error if cell.status == "error" and cell.error else cell.output
+            return f"{cell.reason}\n\n{text[:1000]}"
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self._columns):
+                prompt_id, model_id = self._columns[section]
+                return f"{prompt_id}\n{model_id}"
+            return None
+        if 0 <= section < len(self._rows):
+            row = self._rows[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                tags = f" [{', '.join(row.tags)}]" if row.tags else ""
+                return f"{row.id}{tags}"
+            return row.label
+        return None
+
+
+def _display(cells: Sequence[CellResult]) -> str:
+    if len(cells) == 1:
+        cell = cells[0]
+        mark = "⚠" if cell.status == "error" else ("✓" if cell.passed else "✗")
+        text = (cell.error or "") if cell.status == "error" else cell.output
+        return f"{mark} {preview(text)}"
+    passes = sum(c.passed for c in cells)
+    return f"{passes}/{len(cells)} {preview(cells[0].output)}"
+
+
+def _color(cells: Sequence[CellResult]) -> QColor:
+    if any(c.status == "error" for c in cells):
+        return ERROR_COLOR
+    passes = sum(c.passed for c in cells)
+    if passes == len(cells):
+        return PASS_COLOR
+    return FAIL_COLOR if passes == 0 else MIXED_COLOR
+
+
+class MatrixFilter(QSortFilterProxyModel):
+    """Hides rows: those without a failure (``failures_only``) or without ``tag``."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._failures_only = False
+        self._tag = ""
+        self._regressed: frozenset[str] | None = None
+
+    def set_failures_only(self, on: bool) -> None:
+        """Show only cases with a failing cell."""
+        self.beginFilterChange()
+        self._failures_only = on
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_tag(self, tag: str) -> None:
+        """Show only cases with this tag ("" for all)."""
+        self.beginFilterChange()
+        self._tag = tag
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_regressed(self, case_ids: frozenset[str] | None) -> None:
+        """Show only these cases (those that regressed against a baseline run); None: all."""
+        self.beginFilterChange()
+        self._regressed = case_ids
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, MatrixModel):
+            return True
+        if self._failures_only and not model.row_failed(source_row):
+            return False
+        if self._regressed is not None and model.row_id(source_row) not in self._regressed:
+            return False
+        return not self._tag or self._tag in model.row_tags(source_row)

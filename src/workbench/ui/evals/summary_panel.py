@@ -1,0 +1,194 @@
+"""Per-column statistics: a table (pass rate with its Wilson 95% interval, latency, tokens/s)
+a bar chart of pass rates with interval bars, and the distributions of latency and tokens/s
+per column (one dot per cell). pyqtgraph is imported only when the chart is
+first shown (it costs about half a second)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.evals import CellResult, ColumnStats, summarize_cells
+
+Column = tuple[str, str]
+HEADERS = (
+    "Column",
+    "Cases",
+    "Passed",
+    "Errors",
+    "Pass rate",
+    "95% interval",
+    "Mean score",
+    "Median latency",
+    "Median tokens/s",
+)
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _number(value: float | None, unit: str = "", digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def stats_row(stats: ColumnStats) -> list[str]:
+    """The table's texts for one column."""
+    return [
+        stats.label,
+        str(stats.n),
+        str(stats.passed),
+        str(stats.errors),
+        _percent(stats.pass_rate),
+        f"{stats.ci_low:.0%} – {stats.ci_high:.0%}" if stats.n else "–",
+        _number(stats.mean_score),
+        _number(stats.latency_s.median, " s"),
+        _number(stats.tokens_per_second.median, "", 1),
+    ]
+
+
+class SummaryModel(QStandardItemModel):
+    """One row per column of the grid."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(0, len(HEADERS), parent)
+        self.setHorizontalHeaderLabels(list(HEADERS))
+        self.stats: tuple[ColumnStats, ...] = ()
+
+    def set_stats(self, stats: Sequence[ColumnStats]) -> None:
+        """Show these columns' statistics."""
+        self.stats = tuple(stats)
+        self.setRowCount(0)
+        for column in self.stats:
+            items = [QStandardItem(text) for text in stats_row(column)]
+            for item in items:
+                item.setEditable(False)
+            for item in items[1:]:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.appendRow(items)
+
+
+class SummaryPanel(QWidget):
+    """The statistics table over the chart (built on first show)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = SummaryModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("evalSummaryTable")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.chart: Any = None  # a pyqtgraph PlotWidget, made by ensure_chart()
+        self.latency_chart: Any = None
+        self.speed_chart: Any = None
+        self.charts: QTabWidget | None = None
+        self._cells: list[CellResult] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+    def set_cells(
+        self, cells: Sequence[CellResult], columns: Sequence[Column], threshold: float | None
+    ) -> None:
+        """Recompute the statistics of ``cells`` (fast: pure Python over light cells)."""
+        self._cells = list(cells)
+        summary = summarize_cells(cells, columns, threshold=threshold)
+        self.model.set_stats(summary.columns)
+        if self.chart is not None:
+            self._draw_chart()
+
+    def ensure_chart(self) -> None:
+        """Build the pass-rate chart (imports pyqtgraph) if it is not there yet."""
+        if self.chart is not None:
+            return
+        import pyqtgraph as pg
+
+        def plot(name: str, label: str) -> Any:
+            widget = pg.PlotWidget(background="w")
+            widget.setObjectName(name)
+            widget.setLabel("left", label)
+            widget.setMouseEnabled(x=False, y=False)
+            widget.hideButtons()
+            return widget
+
+        self.chart = plot("evalPassRateChart", "Pass rate")
+        self.chart.setYRange(0, 1.05)
+        self.latency_chart = plot("evalLatencyChart", "Latency (s)")
+        self.speed_chart = plot("evalSpeedChart", "Tokens/s")
+        self.charts = QTabWidget()
+        self.charts.addTab(self.chart, "Pass rate")
+        self.charts.addTab(self.latency_chart, "Latency")
+        self.charts.addTab(self.speed_chart, "Tokens/s")
+        self.splitter.addWidget(self.charts)
+        self._draw_chart()
+
+    def _draw_chart(self) -> None:
+        import pyqtgraph as pg
+
+        chart = self.chart
+        chart.clear()
+        stats = [s for s in self.model.stats if s.pass_rate is not None]
+        if not stats:
+            return
+        xs = list(range(len(stats)))
+        heights = [s.pass_rate or 0.0 for s in stats]
+        chart.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.6, brush="#7fb3e6"))
+        import numpy as np
+
+        chart.addItem(
+            pg.ErrorBarItem(
+                x=np.array(xs, dtype=float),
+                y=np.array(heights, dtype=float),
+                top=np.array([s.ci_high - h for s, h in zip(stats, heights, strict=True)]),
+                bottom=np.array([h - s.ci_low for s, h in zip(stats, heights, strict=True)]),
+                beam=0.2,
+                pen=pg.mkPen("#333333", width=1.5),
+            )
+        )
+        axis = chart.getAxis("bottom")
+        axis.setTicks([[(x, s.label) for x, s in zip(xs, stats, strict=True)]])
+        chart.setXRange(-0.6, len(stats) - 0.4)
+        self._draw_distribution(self.latency_chart, "total_seconds")
+        self._draw_distribution(self.speed_chart, "tokens_per_second")
+
+    def _draw_distribution(self, chart: Any, field: str) -> None:
+        """One dot per finished cell of each column (spread sideways), median as a bar."""
+        import pyqtgraph as pg
+
+        chart.clear()
+        stats = self.model.stats
+        place = {(s.prompt_id, s.model_id): x for x, s in enumerate(stats)}
+        xs: list[float] = []
+        ys: list[float] = []
+        by_column: dict[int, list[float]] = {}
+        for i, cell in enumerate(self._cells):
+            x = place.get(cell.column)
+            value = getattr(cell, field)
+            if x is None or value is None or cell.status != "ok":
+                continue
+            xs.append(x + ((i * 0.618) % 1.0 - 0.5) * 0.5)
+            ys.append(float(value))
+            by_column.setdefault(x, []).append(float(value))
+        chart.addItem(
+            pg.ScatterPlotItem(x=xs, y=ys, size=5, brush=pg.mkBrush(70, 130, 200, 150), pen=None)
+        )
+        for x, values in by_column.items():
+            values.sort()
+            median = values[len(values) // 2]
+            chart.plot([x - 0.3, x + 0.3], [median, median], pen=pg.mkPen("#b3261e", width=2))
+        chart.getAxis("bottom").setTicks([[(x, s.label) for x, s in enumerate(stats)]])
+        chart.setXRange(-0.6, max(1, len(stats)) - 0.4)

@@ -1,0 +1,233 @@
+"""The Evaluations page's matrix grid model, its filters and the cell detail (no window)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView, QWidget
+
+from workbench.evals import CellResult, EvalCase
+from workbench.ui.evals.cell_detail import CellDetailView, cell_html, word_diff_html
+from workbench.ui.evals.matrix_model import (
+    FAIL_COLOR,
+    PASS_COLOR,
+    CellsRole,
+    MatrixFilter,
+    MatrixModel,
+    MatrixRow,
+    rows_from_cases,
+)
+from workbench.ui.evals.summary_panel import SummaryPanel
+
+
+def make_cell(
+    case_id: str,
+    prompt_id: str = "p1",
+    model_id: str = "m1",
+    *,
+    passed: bool = True,
+    output: str = "Replace the bulb.",
+    number: int = 1,
+    repeat: int = 0,
+    rendered_prompt: str | None = "User: my lamp flickers",
+) -> CellResult:
+    """A finished cell as the runner stores it."""
+    return CellResult(
+        id=number,
+        run_id=1,
+        number=number,
+        key=f"{prompt_id}|{model_id}|{case_id}|{repeat}",
+        prompt_id=prompt_id,
+        model_id=model_id,
+        case_id=case_id,
+        repeat=repeat,
+        seed=7,
+        status="ok",
+        output=output,
+        passed=passed,
+        score=1.0 if passed else 0.0,
+        reason="All assertions passed" if passed else "Expected output to contain 'bulb'",
+        grading={
+            "pass": passed,
+            "score": 1.0 if passed else 0.0,
+            "reason": "",
+            "named_scores": {},
+            "components": [
+                {
+                    "pass": passed,
+                    "score": 1.0 if passed else 0.0,
+                    "reason": "Found 'bulb'" if passed else "Expected output to contain 'bulb'",
+                    "assertion": {"type": "icontains", "value": "bulb"},
+                    "details": {},
+                }
+            ],
+        },
+        prompt_tokens=12,
+        completion_tokens=20,
+        time_to_first_token_s=0.05,
+        tokens_per_second=88.5,
+        total_seconds=0.31,
+        finish_reason="stop",
+        error=None,
+        finished_at="2026-01-01T00:00:00Z",
+        rendered_prompt=rendered_prompt,
+    )
+
+
+def synthetic_matrix(n_rows: int, n_columns: int) -> tuple[MatrixModel, list[CellResult]]:
+    model = MatrixModel()
+    rows = [
+        MatrixRow(f"case-{r}", f"Case {r}", ("even",) if r % 2 == 0 else ()) for r in range(n_rows)
+    ]
+    columns = [(f"p{c}", "m") for c in range(n_columns)]
+    model.set_layout(rows, columns)
+    cells = [
+        make_cell(f"case-{r}", f"p{c}", "m", passed=(r * c) % 7 != 3, number=r * n_columns + c + 1)
+        for r in range(n_rows)
+        for c in range(n_columns)
+    ]
+    return model, cells
+
+
+def test_grid_of_ten_thousand_cells_fills_and_reads_fast(qtbot: Any) -> None:
+    model, cells = synthetic_matrix(100, 100)
+    started = time.perf_counter()
+    assert model.add_cells(cells) == 10_000
+    filled = time.perf_counter() - started
+    assert model.rowCount() == 100
+    assert model.columnCount() == 100
+    started = time.perf_counter()
+    for row in range(100):
+        for column in range(100):
+            index = model.index(row, column)
+            model.data(index, Qt.ItemDataRole.DisplayRole)
+            model.data(index, Qt.ItemDataRole.BackgroundRole)
+    read = time.perf_counter() - started
+    assert filled < 1.0, filled
+    assert read < 1.0, read
+
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    started = time.perf_counter()
+    view.scrollToBottom()
+    view.viewport().repaint()
+    assert time.perf_counter() - started < 1.0
+    assert len(view.findChildren(QWidget)) < 40  # no widget per cell
+
+
+def test_cells_fill_in_one_at_a_time_and_colour_by_pass_fail(qtbot: Any) -> None:
+    model = MatrixModel()
+    cases = [EvalCase("flicker", description="Flickering lamp", tags=("lamps",)), EvalCase("ship")]
+    model.set_layout(rows_from_cases(cases), [("p1", "m1"), ("p2", "m1")])
+    assert model.data(model.index(0, 0)) == "…"
+    with qtbot.waitSignal(model.dataChanged):
+        model.add_cells([make_cell("flicker", "p1")])
+    model.add_cells([make_cell("flicker", "p2", passed=False, output="I cannot help.")])
+    assert model.data(model.index(0, 0)).startswith("✓ Replace the bulb")
+    assert model.data(model.index(0, 1)).startswith("✗ I cannot help")
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole).color() == PASS_COLOR
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.BackgroundRole).color() == FAIL_COLOR
+    assert model.data(model.index(1, 0), Qt.ItemDataRole.BackgroundRole) is None
+    assert model.headerData(0, Qt.Orientation.Vertical) == "Flickering lamp"
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "p2\nm1"
+    assert len(model.data(model.index(0, 1), CellsRole)) == 1
+    # A cell of a column or case the grid does not have finds no place.
+    assert model.add_cells([make_cell("unknown", "p1")]) == 0
+
+
+def test_filters_keep_failing_rows_and_rows_with_the_tag() -> None:
+    model, cells = synthetic_matrix(10, 5)
+    model.add_cells(cells)
+    proxy = MatrixFilter()
+    proxy.setSourceModel(model)
+    assert proxy.rowCount() == 10
+    proxy.set_failures_only(True)
+    failing = [r for r in range(10) if any((r * c) % 7 == 3 for c in range(5))]
+    assert proxy.rowCount() == len(failing)
+    proxy.set_failures_only(False)
+    proxy.set_tag("even")
+    assert proxy.rowCount() == 5
+    proxy.set_tag("")
+    assert proxy.rowCount() == 10
+    proxy.set_regressed(frozenset({"case-1", "case-4"}))
+    assert proxy.rowCount() == 2
+    proxy.set_regressed(None)
+    assert proxy.rowCount() == 10
+
+
+def test_cell_detail_shows_output_assertions_timings_prompt_and_diff(qtbot: Any) -> None:
+    view = CellDetailView()
+    qtbot.addWidget(view)
+    cell = make_cell("flicker", "p2", passed=False, output="Check the plug first.")
+    neighbour = make_cell("flicker", "p1", output="Replace the bulb first.")
+    view.show_cell(cell, neighbour)
+    text = view.toPlainText()
+    assert "FAILED" in text
+    assert "Check the plug first." in text
+    assert "icontains" in text
+    assert "Expected output to contain 'bulb'" in text
+    assert "0.31 s" in text
+    assert "88.5 tokens/s" in text
+    assert "finish: stop" in text
+    assert "User: my lamp flickers" in text
+    assert "Word diff against p1 × m1" in text
+    view.clear_cell()
+    assert "Select a cell" in view.toPlainText()
+
+
+def test_word_diff_marks_removed_and_added_words() -> None:
+    diff = word_diff_html("Replace the bulb first.", "Check the plug first.")
+    assert "<s>Replace</s>" in diff
+    assert "<u>Check</u>" in diff
+    assert "the" in diff
+    assert "<s>bulb</s>" in diff
+    assert "<" not in word_diff_html("a <b>", "a <b>").replace("&lt;", "")
+
+
+def test_cell_without_rendered_prompt_says_it_is_loading() -> None:
+    assert "Loading…" in cell_html(make_cell("x", rendered_prompt=None))
+
+
+@pytest.mark.parametrize("with_chart", [False, True])
+def test_summary_gives_pass_rate_with_wilson_interval(qtbot: Any, with_chart: bool) -> None:
+    panel = SummaryPanel()
+    qtbot.addWidget(panel)
+    cells = [make_cell(f"c{i}", "p1", passed=i < 8, number=i + 1) for i in range(10)]
+    if with_chart:
+        panel.ensure_chart()
+    panel.set_cells(cells, [("p1", "m1"), ("p2", "m1")], None)
+    model = panel.model
+    assert model.rowCount() == 2
+    assert model.item(0, 4).text() == "80%"
+    assert model.item(0, 5).text() == "49% – 94%"  # Wilson 95% of 8/10
+    assert model.item(1, 4).text() == "–"
+    assert (panel.chart is not None) == with_chart
+    if with_chart:
+        assert panel.latency_chart.listDataItems()
+        assert panel.speed_chart.listDataItems()
+
+
+def test_cases_table_edits_description_vars_and_tags_in_place() -> None:
+    from workbench.ui.evals.cases_model import DESCRIPTION, ID, TAGS, VARS, CasesModel
+
+    model = CasesModel()
+    model.set_cases([EvalCase("flicker", vars={"message": "hi"}, description="Lamp")])
+    assert model.data(model.index(0, VARS)) == '{"message": "hi"}'
+    assert not model.flags(model.index(0, ID)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(model.index(0, VARS), "[1, 2]")  # variables must be an object
+    assert not model.setData(model.index(0, VARS), "{broken")
+    assert model.cases[0]["vars"] == {"message": "hi"}  # refused edits change nothing
+    assert model.setData(model.index(0, VARS), '{"message": "bye"}')
+    assert model.setData(model.index(0, TAGS), "lamps, smoke")
+    assert model.setData(model.index(0, DESCRIPTION), "Flickering lamp")
+    assert model.dirty
+    assert model.cases[0]["vars"] == {"message": "bye"}
+    assert model.cases[0]["tags"] == ["lamps", "smoke"]
+    assert model.data(model.index(0, DESCRIPTION)) == "Flickering lamp"
