@@ -6,24 +6,15 @@ the rest.
 
 from __future__ import annotations
 
-from workbench.errors import WorkbenchError
+from workbench.errors import InputFileError, WorkbenchError
 
 
 class BiasError(WorkbenchError):
     """A bias test cannot be set up or run as asked (bad thresholds, nothing to score, ...)."""
 
 
-class ProbeSetError(BiasError):
+class ProbeSetError(BiasError, InputFileError):
     """A probe set file is malformed; the message names the file, line and field."""
-
-    def __init__(self, file: str, line: int | None, field: str, problem: str) -> None:
-        self.file = file
-        self.line = line
-        self.field = field
-        self.problem = problem
-        where = f"{file}:{line}" if line is not None else file
-        field_part = f" {field}:" if field else ""
-        super().__init__(f"{where}:{field_part} {problem}")
 
 
 class ProbeSetConflictError(BiasError):
