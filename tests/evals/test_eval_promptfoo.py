@@ -15,6 +15,7 @@ from workbench.evals import (
     import_promptfoo_config,
     is_promptfoo_config,
     list_suites,
+    promptfoo_providers,
     read_promptfoo_config,
 )
 from workbench.store import Store
@@ -164,3 +165,12 @@ def test_a_suite_file_is_not_mistaken_for_a_promptfoo_config(tmp_path: Path) -> 
     path = tmp_path / "suite.yaml"
     path.write_text("prompts: [a@1]\nmodels: [m]\ntests: [{vars: {}}]\n", encoding="utf-8")
     assert not is_promptfoo_config(path)
+
+
+def test_the_providers_to_map_are_listed_for_the_gui(config: Path) -> None:
+    providers = promptfoo_providers(config)
+
+    assert [(p.id, p.label, p.key) for p in providers] == [
+        ("openai:gpt-4o-mini", None, "openai:gpt-4o-mini"),
+        ("ollama:chat:llama3", "local", "local"),
+    ]

@@ -43,8 +43,10 @@ from workbench.evals.library import (
 from workbench.evals.plan import PlannedCell, plan_cells
 from workbench.evals.promptfoo import (
     PromptfooImport,
+    PromptfooProvider,
     import_promptfoo_config,
     is_promptfoo_config,
+    promptfoo_providers,
     read_promptfoo_config,
 )
 from workbench.evals.records import CellResult, EvalRun, get_cell, get_run, list_cells, list_runs
@@ -88,6 +90,7 @@ __all__ = [
     "ProgressCallback",
     "PromptSpec",
     "PromptfooImport",
+    "PromptfooProvider",
     "ReplayResult",
     "RunBusyError",
     "RunComparison",
@@ -122,6 +125,7 @@ __all__ = [
     "load_suite_text",
     "mcnemar_exact",
     "plan_cells",
+    "promptfoo_providers",
     "read_promptfoo_config",
     "replay_cell",
     "resume_run",

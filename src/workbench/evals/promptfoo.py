@@ -92,6 +92,34 @@ def is_promptfoo_config(path: Path) -> bool:
     return root.is_map() and "providers" in root.mapping()
 
 
+@dataclass(frozen=True)
+class PromptfooProvider:
+    """A provider a promptfoo config names: map it by ``id`` or by ``label``."""
+
+    id: str
+    label: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What ``--map KEY=MODEL`` (or the GUI's mapping) should use: the label if any."""
+        return self.label or self.id
+
+
+def promptfoo_providers(path: Path) -> tuple[PromptfooProvider, ...]:
+    """The providers of a promptfoo config, in order (for asking the user to map each)."""
+    path = Path(path).expanduser()
+    root = from_yaml(read_case_text(path), str(path))
+    fields = root.mapping()
+    if "providers" not in fields:
+        return ()
+    t = _Translation(str(path), path.parent, {})
+    found = []
+    for item in fields["providers"].items():
+        provider_id, label, _config = _provider_parts(t, item)
+        found.append(PromptfooProvider(provider_id, label))
+    return tuple(found)
+
+
 def read_promptfoo_config(
     path: Path,
     *,
