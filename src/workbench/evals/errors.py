@@ -8,24 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from workbench.errors import WorkbenchError
+from workbench.errors import InputFileError, WorkbenchError
 
 
 class EvalError(WorkbenchError):
     """An evaluation cannot be set up or run as asked."""
 
 
-class SuiteFileError(EvalError):
+class SuiteFileError(EvalError, InputFileError):
     """A suite, case file or promptfoo config is malformed; names the file, line and field."""
-
-    def __init__(self, file: str, line: int | None, field: str, problem: str) -> None:
-        self.file = file
-        self.line = line
-        self.field = field
-        self.problem = problem
-        where = f"{file}:{line}" if line is not None else file
-        field_part = f" {field}:" if field else ""
-        super().__init__(f"{where}:{field_part} {problem}")
 
 
 class UnsupportedImportError(EvalError):
