@@ -228,3 +228,19 @@ def test_unknown_runs_and_cells_are_clean_errors(run: Any, suite_file: Path) -> 
     assert "No evaluation run 9" in run("eval", "show", "9").output
     ok(run("eval", "run", str(suite_file)))
     assert "has no finished cell 99" in run("eval", "cell", "1", "99").output
+
+
+def test_run_takes_prompt_and_model_columns(run: Any, suite_file: Path) -> None:
+    ok(run("eval", "import", str(suite_file)))
+
+    output = ok(
+        run("eval", "run", "cli-suite", "--prompt", "support-reply@3",
+            "--model", "smollm2-135m-instruct", "--json")
+    )  # fmt: skip
+    refused = run("eval", "run", "cli-suite", "--prompt", "support-reply@42")
+
+    data = json.loads(output)
+    assert data["n_cells"] == 3
+    assert [c["prompt_id"] for c in data["summary"]["columns"]] == ["support-reply@3"]
+    assert refused.exit_code != 0
+    assert "42" in refused.output

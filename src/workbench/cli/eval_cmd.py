@@ -74,6 +74,22 @@ def eval_group() -> None:
     help="Pass rate every column must reach (default: the suite's); below it the exit code is 1.",
 )
 @click.option("--tag", "tags", multiple=True, help="Run only cases with this tag (repeatable).")
+@click.option(
+    "--prompt",
+    "prompts",
+    multiple=True,
+    metavar="PROMPT",
+    help="A column's prompt: a suite prompt id or a stored version such as support-reply@3 "
+    "(repeatable; default: the suite's prompts).",
+)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    metavar="MODEL",
+    help="A column's model: a suite model or an inventory name (repeatable; default: the "
+    "suite's models).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the finished run as JSON.")
 @pass_context
 def run_cmd(
@@ -83,6 +99,8 @@ def run_cmd(
     judge: str | None,
     threshold: float | None,
     tags: tuple[str, ...],
+    prompts: tuple[str, ...],
+    models: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Run SUITE: a suite file (stored first, deduplicated by content) or a stored suite.
@@ -96,9 +114,12 @@ def run_cmd(
       workbench eval run support-reply-smoke
       workbench eval run suite.yaml --repeat 3 --json
       workbench eval run suite.yaml --threshold 0.8     # a CI gate
+      workbench eval run support-reply-smoke --prompt support-reply@3 --model smollm2-135m
     """
     stored = _suite(state.store, suite)
-    options = RunOptions(repeat=repeat, judge=judge, threshold=threshold, tags=tags)
+    options = RunOptions(
+        repeat=repeat, judge=judge, threshold=threshold, tags=tags, prompts=prompts, models=models
+    )
     with _progress(quiet=as_json) as progress:
         try:
             run = run_matrix(state.store, stored, options=options, progress=progress)

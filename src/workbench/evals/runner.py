@@ -52,12 +52,19 @@ _ACTIVE_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Overrides of the suite's own settings for one run; ``tags`` keeps matching cases."""
+    """Overrides of the suite's own settings for one run.
+
+    ``tags`` keeps the cases with any of them. ``prompts`` and ``models`` choose the columns:
+    suite prompt ids or stored prompt references (``support-reply@3``), suite model ids or
+    inventory model names, in column order; empty means the suite's own.
+    """
 
     repeat: int | None = None
     judge: str | None = None
     threshold: float | None = None
     tags: tuple[str, ...] = ()
+    prompts: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
 
 
 class RunControl:
@@ -120,6 +127,8 @@ def run_matrix(
         judge=options.judge,
         threshold=options.threshold,
         tags=options.tags,
+        prompts=options.prompts,
+        models=options.models,
     )
     with store.transaction():
         run_id = insert_run_row(

@@ -17,6 +17,7 @@ from typing import Any
 from workbench.canonical import canonical_json, sha256_hex
 from workbench.engine.messages import LoadRequest, LoadSettings
 from workbench.evals.assertions import get_assertion_type
+from workbench.evals.columns import choose_models, choose_prompts
 from workbench.evals.errors import EvalError
 from workbench.evals.library import StoredSuite
 from workbench.evals.nodes import from_data
@@ -163,28 +164,36 @@ def resolve_suite(
     judge: str | None = None,
     threshold: float | None = None,
     tags: Sequence[str] = (),
+    prompts: Sequence[str] = (),
+    models: Sequence[str] = (),
 ) -> RunSnapshot:
-    """Resolve a stored suite for a run; the options override the suite's own settings."""
+    """Resolve a stored suite for a run; the options override the suite's own settings.
+
+    ``prompts`` and ``models`` choose the run's columns (see :mod:`workbench.evals.columns`);
+    empty means the suite's own.
+    """
     suite = stored.suite
+    prompt_specs = choose_prompts(suite, prompts)
+    model_specs = choose_models(suite, models)
     cases = tuple(merge_defaults(suite, case) for case in suite.cases)
     if tags:
         cases = tuple(case for case in cases if set(case.tags) & set(tags))
         if not cases:
             raise EvalError(f"No case of suite {suite.name} has the tag(s) {', '.join(tags)}.")
-    models = tuple(resolve_model(store, spec) for spec in suite.models)
+    resolved_models = tuple(resolve_model(store, spec) for spec in model_specs)
     return RunSnapshot(
         suite_name=stored.name,
         suite_version=stored.version,
         suite_sha256=stored.sha256,
         prompts=tuple(
-            _resolve_prompt(store, spec.id, spec.ref, spec.content) for spec in suite.prompts
+            _resolve_prompt(store, spec.id, spec.ref, spec.content) for spec in prompt_specs
         ),
-        models=models,
+        models=resolved_models,
         cases=cases,
         sampling=suite.sampling,
         repeat=repeat if repeat is not None else suite.repeat,
         seed=suite.seed,
-        judge=_resolve_judge(store, suite, cases, models, judge),
+        judge=_resolve_judge(store, suite, cases, resolved_models, judge),
         threshold=threshold if threshold is not None else suite.threshold,
         tags=tuple(tags),
     )
