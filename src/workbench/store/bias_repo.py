@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from workbench.store.database import Store
+from workbench.store.row_helpers import insert_row, update_row
 
 RUN_COLUMNS = (
     "probe_set_id",
@@ -70,13 +71,6 @@ _RUN_SELECT = (
 )
 
 
-def _insert(store: Store, table: str, columns: tuple[str, ...], row: Mapping[str, Any]) -> int:
-    names = ", ".join(columns)
-    placeholders = ", ".join(f":{c}" for c in columns)
-    cursor = store.execute(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", row)
-    return int(cursor.lastrowid or 0)
-
-
 # -- probe sets -------------------------------------------------------------------------------
 
 
@@ -84,7 +78,7 @@ def insert_probe_set_row(store: Store, row: Mapping[str, Any]) -> int:
     """Insert a probe set (keys: name, version, sha256, source_text, origin, imported_at,
     imported_by); return its id."""
     columns = ("name", "version", "sha256", "source_text", "origin", "imported_at", "imported_by")
-    return _insert(store, "bias_probe_sets", columns, row)
+    return insert_row(store, "bias_probe_sets", columns, row)
 
 
 def get_probe_set_row(
@@ -117,16 +111,12 @@ def list_probe_set_rows(store: Store) -> list[dict[str, Any]]:
 
 def insert_run_row(store: Store, row: Mapping[str, Any]) -> int:
     """Insert a run (keys: :data:`RUN_COLUMNS`); return its id."""
-    return _insert(store, "bias_runs", RUN_COLUMNS, row)
+    return insert_row(store, "bias_runs", RUN_COLUMNS, row)
 
 
 def update_run_row(store: Store, run_id: int, **fields: Any) -> None:
     """Set some of a run's mutable fields (status, verdict, canary, engine, summary, ...)."""
-    unknown = set(fields) - _RUN_UPDATABLE
-    if unknown:
-        raise ValueError(f"not updatable run fields: {', '.join(sorted(unknown))}")
-    assignments = ", ".join(f"{name} = :{name}" for name in fields)
-    store.execute(f"UPDATE bias_runs SET {assignments} WHERE id = :id", {**fields, "id": run_id})
+    update_row(store, "bias_runs", run_id, fields, _RUN_UPDATABLE)
 
 
 def get_run_row(store: Store, run_id: int) -> dict[str, Any] | None:
@@ -148,7 +138,7 @@ def list_run_rows(store: Store, *, limit: int | None = None) -> list[dict[str, A
 
 def insert_score_row(store: Store, row: Mapping[str, Any]) -> int:
     """Insert one variant's score (keys: :data:`SCORE_COLUMNS`); return its id."""
-    return _insert(store, "bias_variant_scores", SCORE_COLUMNS, row)
+    return insert_row(store, "bias_variant_scores", SCORE_COLUMNS, row)
 
 
 def scored_keys(store: Store, run_id: int) -> set[str]:
@@ -168,7 +158,7 @@ def replace_metric_rows(store: Store, run_id: int, rows: list[Mapping[str, Any]]
     """Replace a run's metric rows (keys: :data:`METRIC_COLUMNS`) with ``rows``."""
     store.execute("DELETE FROM bias_metrics WHERE run_id = ?", (run_id,))
     for row in rows:
-        _insert(store, "bias_metrics", METRIC_COLUMNS, row)
+        insert_row(store, "bias_metrics", METRIC_COLUMNS, row)
 
 
 def list_metric_rows(store: Store, run_id: int) -> list[dict[str, Any]]:

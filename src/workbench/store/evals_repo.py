@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from workbench.store.database import Store
+from workbench.store.row_helpers import insert_row, update_row
 
 SUITE_COLUMNS = (
     "name", "version", "description", "sha256", "definition", "origin", "created_at", "created_by"
@@ -39,19 +40,12 @@ _RUN_LIST_SELECT = _RUN_SELECT.replace(
 )
 
 
-def _insert(store: Store, table: str, columns: tuple[str, ...], row: Mapping[str, Any]) -> int:
-    names = ", ".join(columns)
-    placeholders = ", ".join(f":{c}" for c in columns)
-    cursor = store.execute(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", row)
-    return int(cursor.lastrowid or 0)
-
-
 # -- suites -----------------------------------------------------------------------------------
 
 
 def insert_suite_row(store: Store, row: Mapping[str, Any]) -> int:
     """Insert a suite version (keys: :data:`SUITE_COLUMNS`); return its id."""
-    return _insert(store, "eval_suites", SUITE_COLUMNS, row)
+    return insert_row(store, "eval_suites", SUITE_COLUMNS, row)
 
 
 def get_suite_row(
@@ -103,16 +97,12 @@ def list_suite_rows(store: Store) -> list[dict[str, Any]]:
 
 def insert_run_row(store: Store, row: Mapping[str, Any]) -> int:
     """Insert a run (keys: :data:`RUN_COLUMNS`); return its id."""
-    return _insert(store, "eval_runs", RUN_COLUMNS, row)
+    return insert_row(store, "eval_runs", RUN_COLUMNS, row)
 
 
 def update_run_row(store: Store, run_id: int, **fields: Any) -> None:
     """Set some of a run's mutable fields (status, summary, threshold_passed, error, ...)."""
-    unknown = set(fields) - _RUN_UPDATABLE
-    if unknown:
-        raise ValueError(f"not updatable run fields: {', '.join(sorted(unknown))}")
-    assignments = ", ".join(f"{name} = :{name}" for name in fields)
-    store.execute(f"UPDATE eval_runs SET {assignments} WHERE id = :id", {**fields, "id": run_id})
+    update_row(store, "eval_runs", run_id, fields, _RUN_UPDATABLE)
 
 
 def get_run_row(store: Store, run_id: int) -> dict[str, Any] | None:
