@@ -57,9 +57,10 @@ from workbench.bias.model import (
 )
 from workbench.bias.slots import Slot, SlotSyntaxError, find_slots
 from workbench.bias.thresholds import coerce_threshold
-from workbench.bias.yaml_nodes import Node, compose, require
+from workbench.bias.yaml_nodes import Node, compose
 from workbench.canonical import canonical_json, sha256_hex
 from workbench.errors import WorkbenchError
+from workbench.yaml_nodes import require
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 DEFAULT_ANSWER_PREFIX = "\nAnswer:"

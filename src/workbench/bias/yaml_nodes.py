@@ -1,7 +1,7 @@
-"""YAML read as nodes that remember their file, line and field, for errors that name all three.
+"""Probe set YAML as nodes that remember their file, line and field (see workbench.yaml_nodes).
 
-Composing (rather than loading straight into dicts) keeps each value's line and lets duplicate
-keys be refused instead of silently keeping the last one.
+Unlike other files, probe sets may use anchors and aliases: keys starting with ``x-`` hold
+anchors for the rest of the file and are otherwise ignored, as in compose files.
 """
 
 from __future__ import annotations
@@ -12,29 +12,21 @@ from typing import Any
 import yaml
 
 from workbench.bias.errors import ProbeSetError
+from workbench.yaml_nodes import PositionedNode, compose_yaml, node_line
 
 
-class Node:
+class Node(PositionedNode):
     """A YAML value with its position; the accessors check its type or raise ProbeSetError."""
 
-    def __init__(self, raw: yaml.Node, loader: yaml.SafeLoader, file: str, path: str) -> None:
+    error = ProbeSetError
+    line: int
+
+    def __init__(
+        self, raw: yaml.Node, constructor: yaml.constructor.SafeConstructor, file: str, path: str
+    ) -> None:
+        super().__init__(file, path, node_line(raw))
         self.raw = raw
-        self._loader = loader
-        self.file = file
-        self.path = path
-        self.line: int = raw.start_mark.line + 1
-
-    def fail(self, problem: str, *, field: str | None = None) -> ProbeSetError:
-        """The error for ``problem`` at this node (or at ``field`` below it)."""
-        return ProbeSetError(
-            self.file, self.line, field if field is not None else self.path, problem
-        )
-
-    def child_path(self, key: str | int) -> str:
-        """The dotted path of a child: ``probes[2].choices``."""
-        if isinstance(key, int):
-            return f"{self.path}[{key}]"
-        return f"{self.path}.{key}" if self.path else key
+        self._constructor = constructor
 
     def mapping(self, allowed: Iterable[str] | None = None) -> dict[str, Node]:
         """The mapping's values by key; unknown keys (when ``allowed`` is given) are refused."""
@@ -43,12 +35,12 @@ class Node:
         allowed_keys = tuple(allowed) if allowed is not None else None
         result: dict[str, Node] = {}
         for key_node, value_node in self.raw.value:
-            key = self._loader.construct_object(key_node, deep=True)
+            key = self._constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
-                raise Node(key_node, self._loader, self.file, self.path).fail(
+                raise Node(key_node, self._constructor, self.file, self.path).fail(
                     f"keys must be text, got {key!r}"
                 )
-            child = Node(value_node, self._loader, self.file, self.child_path(key))
+            child = Node(value_node, self._constructor, self.file, self.child_path(key))
             if key in result:
                 raise child.fail("duplicate key (each key may appear once)")
             extension = key.startswith("x-")  # holds YAML anchors; ignored, like compose files
@@ -63,7 +55,7 @@ class Node:
         if not isinstance(self.raw, yaml.SequenceNode):
             raise self.fail("expected a list")
         return [
-            Node(item, self._loader, self.file, self.child_path(index))
+            Node(item, self._constructor, self.file, self.child_path(index))
             for index, item in enumerate(self.raw.value)
         ]
 
@@ -71,7 +63,7 @@ class Node:
         """The plain value of a scalar (text, number, boolean, null)."""
         if not isinstance(self.raw, yaml.ScalarNode):
             raise self.fail("expected a single value, not a list or mapping")
-        return self._loader.construct_object(self.raw, deep=True)
+        return self._constructor.construct_object(self.raw, deep=True)
 
     def string(self, *, allow_empty: bool = False) -> str:
         """A text value (numbers are not silently turned into text)."""
@@ -119,23 +111,6 @@ class Node:
 
 
 def compose(text: str, file: str) -> Node:
-    """The root node of one YAML document; syntax errors name the line."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise ProbeSetError(file, line, "", f"not valid YAML: {exc.problem or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise ProbeSetError(file, None, "", f"not valid YAML: {exc}") from exc
-    if root is None:
-        raise ProbeSetError(file, None, "", "the file is empty")
-    return Node(root, loader, file, "")
-
-
-def require(mapping: dict[str, Node], key: str, parent: Node) -> Node:
-    """``mapping[key]``, or an error at ``parent`` saying that ``key`` is missing."""
-    if key not in mapping:
-        raise parent.fail("is missing", field=parent.child_path(key))
-    return mapping[key]
+    """The root node of one probe set; syntax errors name the line (aliases are allowed)."""
+    root = compose_yaml(text, file, error=ProbeSetError, aliases=True)
+    return Node(root, yaml.constructor.SafeConstructor(), file, "")

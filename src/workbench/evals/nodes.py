@@ -17,31 +17,22 @@ from typing import Any
 import yaml
 
 from workbench.evals.errors import SuiteFileError
+from workbench.yaml_nodes import PositionedNode, child_path, compose_yaml, node_line
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-class Node:
+class Node(PositionedNode):
     """One value with its position; accessors check its type or raise SuiteFileError."""
 
-    __slots__ = ("_data", "file", "kind", "line", "path")
+    __slots__ = ("_data", "kind")
+
+    error = SuiteFileError
 
     def __init__(self, kind: str, data: Any, file: str, path: str, line: int | None) -> None:
+        super().__init__(file, path, line)
         self.kind = kind  # "map", "seq" or "scalar"
         self._data = data
-        self.file = file
-        self.path = path
-        self.line = line
-
-    def fail(self, problem: str, *, field: str | None = None) -> SuiteFileError:
-        """The error for ``problem`` at this node (or at ``field`` below it)."""
-        return SuiteFileError(self.file, self.line, self.path if field is None else field, problem)
-
-    def child_path(self, key: str | int) -> str:
-        """The path of a child: ``tests[2].vars``."""
-        if isinstance(key, int):
-            return f"{self.path}[{key}]"
-        return f"{self.path}.{key}" if self.path else key
 
     def is_map(self) -> bool:
         """True for a mapping."""
@@ -159,13 +150,6 @@ class Node:
             raise self.fail(f"must be at most {_fmt(maximum)}, got {_fmt(value)}")
 
 
-def require(mapping: Mapping[str, Node], key: str, parent: Node) -> Node:
-    """``mapping[key]``, or an error at ``parent`` saying that ``key`` is missing."""
-    if key not in mapping:
-        raise parent.fail("is missing", field=parent.child_path(key))
-    return mapping[key]
-
-
 def from_data(data: Any, file: str, *, line: int | None = None, path: str = "") -> Node:
     """Wrap already-parsed data (JSON, a CSV row, a stored suite); every value gets ``line``."""
     if isinstance(data, Mapping):
@@ -173,12 +157,11 @@ def from_data(data: Any, file: str, *, line: int | None = None, path: str = "") 
         for key, value in data.items():
             if not isinstance(key, str):
                 raise SuiteFileError(file, line, path, f"keys must be text, got {key!r}")
-            child_path = f"{path}.{key}" if path else key
-            children[key] = from_data(value, file, line=line, path=child_path)
+            children[key] = from_data(value, file, line=line, path=child_path(path, key))
         return Node("map", children, file, path, line)
     if isinstance(data, list | tuple):
         items = [
-            from_data(value, file, line=line, path=f"{path}[{index}]")
+            from_data(value, file, line=line, path=child_path(path, index))
             for index, value in enumerate(data)
         ]
         return Node("seq", items, file, path, line)
@@ -188,44 +171,30 @@ def from_data(data: Any, file: str, *, line: int | None = None, path: str = "") 
 
 
 def from_yaml(text: str, file: str) -> Node:
-    """The root node of one YAML document; syntax errors name the line."""
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1 if event.start_mark else None
-                raise SuiteFileError(file, line, "", "YAML aliases (*name) are not allowed")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise SuiteFileError(file, line, "", f"not valid YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise SuiteFileError(file, None, "", f"not valid YAML: {exc}") from None
-    if root is None:
-        raise SuiteFileError(file, None, "", "the file is empty")
+    """The root node of one YAML document; syntax errors name the line, aliases are refused."""
+    root = compose_yaml(text, file, error=SuiteFileError)
     return _convert(root, file, "", yaml.constructor.SafeConstructor())
 
 
 def _convert(
     raw: yaml.Node, file: str, path: str, constructor: yaml.constructor.SafeConstructor
 ) -> Node:
-    line = raw.start_mark.line + 1
+    line = node_line(raw)
     if isinstance(raw, yaml.MappingNode):
         children: dict[str, Node] = {}
         for key_node, value_node in raw.value:
             key = constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
-                raise SuiteFileError(file, key_node.start_mark.line + 1, path, "keys must be text")
-            child_path = f"{path}.{key}" if path else key
+                raise SuiteFileError(file, node_line(key_node), path, "keys must be text")
             if key in children:
                 raise SuiteFileError(
-                    file, key_node.start_mark.line + 1, child_path, "duplicate key"
+                    file, node_line(key_node), child_path(path, key), "duplicate key"
                 )
-            children[key] = _convert(value_node, file, child_path, constructor)
+            children[key] = _convert(value_node, file, child_path(path, key), constructor)
         return Node("map", children, file, path, line)
     if isinstance(raw, yaml.SequenceNode):
         items = [
-            _convert(item, file, f"{path}[{index}]", constructor)
+            _convert(item, file, child_path(path, index), constructor)
             for index, item in enumerate(raw.value)
         ]
         return Node("seq", items, file, path, line)

@@ -12,8 +12,9 @@ from typing import Any
 
 from workbench.canonical import canonical_json, sha256_hex
 from workbench.evals.assertions import InvalidAssertionError, build_assertion
-from workbench.evals.nodes import Node, require
+from workbench.evals.nodes import Node
 from workbench.evals.suite import Assertion, EvalCase
+from workbench.yaml_nodes import require
 
 CASE_KEYS = ("id", "description", "vars", "assert", "tags", "threshold")
 ASSERTION_KEYS = ("type", "value", "threshold", "weight", "metric")

@@ -43,7 +43,7 @@ import yaml
 from workbench.engine.messages import LoadSettings
 from workbench.evals.case_files import load_case_file, read_case_text
 from workbench.evals.errors import SuiteFileError
-from workbench.evals.nodes import Node, from_data, from_yaml, require
+from workbench.evals.nodes import Node, from_data, from_yaml
 from workbench.evals.parsing import (
     assign_case_ids,
     parse_assertions,
@@ -58,6 +58,7 @@ from workbench.prompts.errors import PromptError
 from workbench.prompts.params import ParamValue, validate_params
 from workbench.prompts.refs import parse_ref
 from workbench.prompts.templates import check_content
+from workbench.yaml_nodes import require
 
 SUITE_KEYS = (
     "format", "name", "description", "prompts", "models", "defaultTest", "sampling", "repeat",

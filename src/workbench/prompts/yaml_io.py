@@ -44,6 +44,7 @@ from workbench.prompts.model import PromptContent
 from workbench.prompts.params import ParamValue, params_to_json, validate_param
 from workbench.prompts.refs import validate_label_name, validate_prompt_name
 from workbench.prompts.templates import check_template
+from workbench.yaml_nodes import PositionedNode, compose_yaml, node_line
 
 FORMAT = "workbench-prompt/1"
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -156,20 +157,15 @@ def read_text_file(path: Path) -> str:
         raise PromptFileError(str(path), None, "", f"cannot read the file ({exc})") from None
 
 
-class _Node:
+class _Node(PositionedNode):
     """A YAML node with the path of the field it holds, for error messages."""
 
-    def __init__(self, node: yaml.Node, field: str, source: str) -> None:
+    error = PromptFileError
+    line: int
+
+    def __init__(self, node: yaml.Node, path: str, file: str) -> None:
+        super().__init__(file, path, node_line(node))
         self.node = node
-        self.field = field
-        self.source = source
-
-    @property
-    def line(self) -> int:
-        return int(self.node.start_mark.line) + 1
-
-    def fail(self, problem: str) -> PromptFileError:
-        return PromptFileError(self.source, self.line, self.field, problem)
 
     def checked(self, validator: Any, value: str) -> str:
         try:
@@ -183,25 +179,23 @@ class _Node:
             raise self.fail(f"expected a mapping (key: value), got {self._describe()}")
         result: dict[str, _Node] = {}
         for key_node, value_node in self.node.value:
-            key = _Node(key_node, self.field, self.source)
+            key = _Node(key_node, self.path, self.file)
             name = key.string() if isinstance(key_node, yaml.ScalarNode) else None
             if name is None:
                 raise key.fail("keys must be plain names")
-            path = f"{self.field}.{name}" if self.field else name
+            path = self.child_path(name)
             if name in result:
                 raise key.fail(f"duplicate key {name!r}")
             if allowed is not None and name not in allowed:
-                raise _Node(key_node, path, self.source).fail(
-                    f"unknown field (expected one of: {', '.join(allowed)})"
-                )
-            result[name] = _Node(value_node, path, self.source)
+                raise key.fail(f"unknown field (expected one of: {', '.join(allowed)})", field=path)
+            result[name] = _Node(value_node, path, self.file)
         return result
 
     def sequence(self) -> list[_Node]:
         if not isinstance(self.node, yaml.SequenceNode):
             raise self.fail(f"expected a list, got {self._describe()}")
         return [
-            _Node(item, f"{self.field}[{i}]", self.source) for i, item in enumerate(self.node.value)
+            _Node(item, self.child_path(i), self.file) for i, item in enumerate(self.node.value)
         ]
 
     def string(self) -> str:
@@ -234,22 +228,8 @@ class _Node:
 
 
 def _compose(text: str, source: str) -> _Node:
-    try:
-        # Anchors and aliases have no use in a prompt file and make "billion laughs" possible.
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1 if event.start_mark else None
-                raise PromptFileError(source, line, "", "YAML aliases (*name) are not allowed")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise PromptFileError(source, line, "", f"not valid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise PromptFileError(source, None, "", f"not valid YAML: {exc}") from None
-    if node is None:
-        raise PromptFileError(source, None, "", "the file is empty")
-    return _Node(node, "", source)
+    # Anchors and aliases have no use in a prompt file and make "billion laughs" possible.
+    return _Node(compose_yaml(text, source, error=PromptFileError), "", source)
 
 
 def _keys(node: _Node) -> set[str]:
@@ -262,7 +242,7 @@ def _require(
 ) -> _Node:
     if key not in mapping:
         line = parent.line if parent else 1
-        field = f"{parent.field}.{key}" if parent and parent.field else key
+        field = parent.child_path(key) if parent else key
         raise PromptFileError(source, line, field, "missing required field")
     return mapping[key]
 
@@ -274,7 +254,7 @@ def _version(item: _Node, number: int) -> VersionRecord:
             f"versions must be numbered 1, 2, 3, ... in order: expected {number}, "
             f"got {fields['version'].integer()}"
         )
-    content = _content(fields, item, item.field)
+    content = _content(fields, item, item.path)
     recorded_hash = content_hash(content)
     if "content_hash" in fields:
         given = fields["content_hash"].string()
@@ -308,17 +288,17 @@ def _content(fields: dict[str, _Node], parent: _Node, prefix: str) -> PromptCont
         return f"{prefix}.{key}" if prefix else key
 
     if ("messages" in fields) == ("template" in fields):
-        raise PromptFileError(
-            parent.source, parent.line, prefix or "(top level)",
+        raise parent.fail(
             "give either 'messages' (a chat) or 'template' (a completion), exactly one",
-        )  # fmt: skip
+            field=prefix or "(top level)",
+        )
     params: dict[str, ParamValue] = {}
     if "params" in fields:
         for name, node in fields["params"].mapping(None).items():
             try:
                 params[name] = validate_param(name, node.value(), where=path("params"))
             except PromptError as exc:
-                raise PromptFileError(node.source, node.line, "", str(exc)) from None
+                raise node.fail(str(exc), field="") from None
     if "template" in fields:
         node = fields["template"]
         template = _checked_text(node, "the template")
@@ -329,11 +309,11 @@ def _content(fields: dict[str, _Node], parent: _Node, prefix: str) -> PromptCont
         raise fields["messages"].fail("a chat needs at least one message")
     for index, item in enumerate(items, start=1):
         message = item.mapping(("role", "content"))
-        role_node = _require(message, "role", item.source, item)
+        role_node = _require(message, "role", item.file, item)
         role = role_node.string()
         if role not in ("system", "user", "assistant"):
             raise role_node.fail(f"role must be system, user or assistant, got {role!r}")
-        text = _checked_text(_require(message, "content", item.source, item), f"message {index}")
+        text = _checked_text(_require(message, "content", item.file, item), f"message {index}")
         messages.append((role, text))
     return make_content(messages=messages, params=params)
 
@@ -349,7 +329,7 @@ def _checked_text(node: _Node, where: str) -> str:
         # broken template line can be pointed at in the file itself.
         literal = isinstance(node.node, yaml.ScalarNode) and node.node.style == "|"
         line = node.line + exc.line if literal else node.line
-        raise PromptFileError(node.source, line, node.field, problem) from None
+        raise PromptFileError(node.file, line, node.path, problem) from None
     return text
 
 
