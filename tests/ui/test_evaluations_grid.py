@@ -231,3 +231,53 @@ def test_cases_table_edits_description_vars_and_tags_in_place() -> None:
     assert model.cases[0]["vars"] == {"message": "bye"}
     assert model.cases[0]["tags"] == ["lamps", "smoke"]
     assert model.data(model.index(0, DESCRIPTION)) == "Flickering lamp"
+
+
+def test_statistics_compare_columns_and_list_flaky_cells(qtbot: Any) -> None:
+    panel = SummaryPanel()
+    qtbot.addWidget(panel)
+    # p1 passes all 12 cases, p2 fails 10 of them: McNemar exact p = 2 * 0.5**10 ≈ 0.002.
+    cells = [make_cell(f"c{i}", "p1", number=i + 1) for i in range(12)]
+    cells += [make_cell(f"c{i}", "p2", passed=i >= 10, number=20 + i) for i in range(12)]
+    # case c0 of p1 sampled twice more: one pass, one fail, with two outputs -> flaky.
+    cells += [
+        make_cell("c0", "p1", number=40, repeat=1, passed=False, output="Other."),
+        make_cell("c0", "p1", number=41, repeat=2),
+    ]
+
+    panel.set_cells(cells, [("p1", "m1"), ("p2", "m1")], None)
+
+    table = panel.comparisons.model
+    assert table.rowCount() == 1
+    row = [table.item(0, column).text() for column in range(table.columnCount())]
+    assert row[:3] == ["p1 × m1", "p2 × m1", "B is worse"]
+    assert row[4:6] == ["10", "0"]
+    assert row[6] == "0.00195"
+    flaky = panel.comparisons.flaky.text()
+    assert "Flaky cells (1)" in flaky
+    assert "c0 · p1 × m1: passed 2 of 3 samples, 2 different outputs" in flaky
+
+
+def test_statistics_without_comparable_columns_say_so(qtbot: Any) -> None:
+    panel = SummaryPanel()
+    qtbot.addWidget(panel)
+
+    panel.set_cells([make_cell("c0", "p1")], [("p1", "m1"), ("p2", "m2")], None)
+
+    assert panel.comparisons.model.rowCount() == 0
+    assert not panel.comparisons.empty.isHidden()
+    assert "No flaky cells" in panel.comparisons.flaky.text()
+
+
+def test_pass_rate_chart_marks_the_threshold(qtbot: Any) -> None:
+    panel = SummaryPanel()
+    qtbot.addWidget(panel)
+    panel.ensure_chart()
+
+    panel.set_cells([make_cell("c0", "p1")], [("p1", "m1")], 0.8)
+    lines = [i for i in panel.chart.getPlotItem().items if i.objectName() == "evalThresholdLine"]
+    panel.set_cells([make_cell("c0", "p1")], [("p1", "m1")], None)
+    after = [i for i in panel.chart.getPlotItem().items if i.objectName() == "evalThresholdLine"]
+
+    assert [line.value() for line in lines] == [0.8]
+    assert after == []

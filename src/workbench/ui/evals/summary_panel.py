@@ -1,7 +1,7 @@
-"""Per-column statistics: a table (pass rate with its Wilson 95% interval, latency, tokens/s)
-a bar chart of pass rates with interval bars, and the distributions of latency and tokens/s
-per column (one dot per cell). pyqtgraph is imported only when the chart is
-first shown (it costs about half a second)."""
+"""Per-column statistics: a table (pass rate with its Wilson 95% interval, latency, tokens/s),
+the paired comparisons between columns and the flaky cells, a bar chart of pass rates with
+interval bars, and the distributions of latency and tokens/s per column (one dot per cell).
+pyqtgraph is imported only when the chart is first shown (it costs about half a second)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.evals import CellResult, ColumnStats, summarize_cells
+from workbench.evals import CellResult, ColumnStats, RunSummary, summarize_cells
+from workbench.ui.evals.comparisons_view import ComparisonsView
 
 Column = tuple[str, str]
 HEADERS = (
@@ -90,8 +91,11 @@ class SummaryPanel(QWidget):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.comparisons = ComparisonsView()
+        self.summary: RunSummary | None = None
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.comparisons)
         self.chart: Any = None  # a pyqtgraph PlotWidget, made by ensure_chart()
         self.latency_chart: Any = None
         self.speed_chart: Any = None
@@ -107,7 +111,9 @@ class SummaryPanel(QWidget):
         """Recompute the statistics of ``cells`` (fast: pure Python over light cells)."""
         self._cells = list(cells)
         summary = summarize_cells(cells, columns, threshold=threshold)
+        self.summary = summary
         self.model.set_stats(summary.columns)
+        self.comparisons.set_results(summary.comparisons, summary.flaky)
         if self.chart is not None:
             self._draw_chart()
 
@@ -159,6 +165,17 @@ class SummaryPanel(QWidget):
                 pen=pg.mkPen("#333333", width=1.5),
             )
         )
+        threshold = self.summary.threshold if self.summary is not None else None
+        if threshold is not None:  # the CI gate: every column must reach it
+            line = pg.InfiniteLine(
+                pos=threshold,
+                angle=0,
+                pen=pg.mkPen("#b3261e", width=1, style=Qt.PenStyle.DashLine),
+                label=f"threshold {threshold:.0%}",
+                labelOpts={"position": 0.95, "color": "#b3261e"},
+            )
+            line.setObjectName("evalThresholdLine")
+            chart.addItem(line)
         axis = chart.getAxis("bottom")
         axis.setTicks([[(x, s.label) for x, s in zip(xs, stats, strict=True)]])
         chart.setXRange(-0.6, len(stats) - 0.4)

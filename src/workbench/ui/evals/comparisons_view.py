@@ -1,0 +1,106 @@
+"""Paired comparisons between columns and flaky cells, under the per-column statistics.
+
+Two columns that differ in one thing (the prompt or the model) are compared on the cases both
+have with McNemar's exact test; the table reads it as a sentence ("B is better", "B is worse",
+"no detectable difference") with the counts behind it, so nobody has to reason from p-values.
+With repeats, cells whose samples disagree are listed as flaky.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from workbench.evals import FlakyCell, PairedComparison
+
+Column = tuple[str, str]
+HEADERS = ("A", "B", "Verdict", "Cases", "Only A passed", "Only B passed", "p (McNemar exact)")
+VERDICT_COLOURS = {"better": "#1b7f3b", "worse": "#b3261e"}
+MAX_FLAKY_LISTED = 12
+
+
+def column_label(column: Column) -> str:
+    """``prompt × model``, as the grid's headers name a column."""
+    return f"{column[0]} × {column[1]}"
+
+
+def comparison_row(comparison: PairedComparison) -> list[str]:
+    """The table's texts for one comparison."""
+    return [
+        column_label(comparison.a),
+        column_label(comparison.b),
+        comparison.sentence,
+        str(comparison.n_pairs),
+        str(comparison.only_a),
+        str(comparison.only_b),
+        f"{comparison.p_value:.3g}",
+    ]
+
+
+def flaky_text(flaky: Sequence[FlakyCell]) -> str:
+    """One line per flaky cell (the first few), or that there are none."""
+    if not flaky:
+        return "No flaky cells: every cell's samples agree (or the run has one sample per cell)."
+    lines = [
+        f"{cell.case_id} · {cell.prompt_id} × {cell.model_id}: passed {cell.passes} of "
+        f"{cell.samples} samples, {cell.distinct_outputs} different outputs"
+        for cell in flaky[:MAX_FLAKY_LISTED]
+    ]
+    more = len(flaky) - MAX_FLAKY_LISTED
+    if more > 0:
+        lines.append(f"… and {more} more")
+    return f"<b>Flaky cells ({len(flaky)})</b><br>" + "<br>".join(lines)
+
+
+class ComparisonsView(QWidget):
+    """The paired comparisons table and the flaky cells."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = QStandardItemModel(0, len(HEADERS), self)
+        self.model.setHorizontalHeaderLabels(list(HEADERS))
+        self.table = QTableView()
+        self.table.setObjectName("evalComparisonsTable")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setToolTip(
+            "Columns that differ in one thing, compared on the cases both have: McNemar's exact "
+            "test on pass/fail at the 5% level."
+        )
+        self.empty = QLabel(
+            "Comparisons appear when the run has two columns sharing a prompt or a model."
+        )
+        self.empty.setWordWrap(True)
+        self.flaky = QLabel()
+        self.flaky.setObjectName("evalFlakyCells")
+        self.flaky.setWordWrap(True)
+        self.flaky.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("<b>Paired comparisons</b>"))
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.flaky)
+
+    def set_results(
+        self, comparisons: Sequence[PairedComparison], flaky: Sequence[FlakyCell]
+    ) -> None:
+        """Show these comparisons and flaky cells."""
+        self.model.setRowCount(0)
+        for comparison in comparisons:
+            items = [QStandardItem(text) for text in comparison_row(comparison)]
+            for item in items:
+                item.setEditable(False)
+            for item in items[3:]:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            colour = VERDICT_COLOURS.get(comparison.verdict)
+            if colour is not None:
+                items[2].setForeground(QBrush(QColor(colour)))
+            self.model.appendRow(items)
+        self.empty.setVisible(not comparisons)
+        self.table.setVisible(bool(comparisons))
+        self.flaky.setText(flaky_text(flaky))
