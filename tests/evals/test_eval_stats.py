@@ -151,3 +151,26 @@ def test_with_repeats_a_case_counts_once_by_majority() -> None:
 
     assert comparison.n_pairs == 1
     assert comparison.only_a == 1
+
+
+def test_mcnemar_matches_the_definition_it_replaced() -> None:
+    """The tail sum equals summing every outcome no more likely than the observed one."""
+    import math
+    from fractions import Fraction
+
+    def by_definition(b: int, c: int) -> float:
+        n = b + c
+        observed = math.comb(n, b)
+        total = sum(count for i in range(n + 1) if (count := math.comb(n, i)) <= observed)
+        return min(1.0, float(Fraction(total, 2**n)))
+
+    for b in range(45):
+        for c in range(45):
+            assert mcnemar_exact(b, c) == by_definition(b, c), (b, c)
+    assert mcnemar_exact(300, 250) == by_definition(300, 250)
+
+
+def test_mcnemar_handles_tens_of_thousands_of_discordant_pairs() -> None:
+    assert mcnemar_exact(10_000, 10_000) == 1.0
+    assert 0.3 < mcnemar_exact(5_000, 5_100) < 0.35  # normal approximation: z = 0.995, p = 0.32
+    assert mcnemar_exact(10_000, 7_000) < 1e-100

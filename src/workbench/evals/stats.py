@@ -69,13 +69,20 @@ def binomial_test(k: int, n: int, p: float = 0.5) -> float:
 def mcnemar_exact(b: int, c: int) -> float:
     """McNemar's exact test p-value for ``b`` and ``c`` discordant pairs (1 when none).
 
-    With ``p = 1/2`` every probability is ``C(n, i) / 2^n``, so the sum is done exactly in
-    integers and rounded once.
+    With ``p = 1/2`` every probability is ``C(n, i) / 2^n`` and the distribution is symmetric,
+    so the outcomes no more likely than ``b`` are the two tails beyond ``min(b, c)``: the
+    p-value is twice one tail, summed exactly in integers and rounded once. The tail is built
+    term by term (``C(n, i + 1) = C(n, i) (n - i) / (i + 1)``), linear in ``min(b, c)``, so
+    10,000 discordant pairs take milliseconds, not the seconds a binomial per outcome took.
     """
     n = b + c
-    observed = math.comb(n, b)
-    total = sum(count for i in range(n + 1) if (count := math.comb(n, i)) <= observed)
-    return min(1.0, float(Fraction(total, 2**n)))
+    if b == c:
+        return 1.0
+    term, tail = 1, 0
+    for i in range(min(b, c) + 1):
+        tail += term
+        term = term * (n - i) // (i + 1)
+    return min(1.0, float(Fraction(2 * tail, 2**n)))
 
 
 def quantile(sorted_values: Sequence[float], q: float) -> float:
