@@ -18,9 +18,10 @@ from workbench.ui.evals.matrix_model import (
     MatrixFilter,
     MatrixModel,
     MatrixRow,
+    build_matrix,
     rows_from_cases,
 )
-from workbench.ui.evals.summary_panel import SummaryPanel
+from workbench.ui.evals.summary_panel import SYNC_CELLS, SummaryPanel
 
 
 def make_cell(
@@ -281,3 +282,70 @@ def test_pass_rate_chart_marks_the_threshold(qtbot: Any) -> None:
 
     assert [line.value() for line in lines] == [0.8]
     assert after == []
+
+
+# -- large runs stay off the GUI thread ------------------------------------------------------
+
+LARGE_COLUMNS = [("p1", "m1"), ("p2", "m1")]
+
+
+def many_cells(n_cases: int) -> list[Any]:
+    return [
+        make_cell(f"c{i}", prompt, passed=(i % 4 != 0) or prompt == "p1", number=n)
+        for n, (prompt, i) in enumerate((p, i) for p, _ in LARGE_COLUMNS for i in range(n_cases))
+    ]
+
+
+def test_a_built_matrix_swapped_in_shows_every_cell(qtbot: Any) -> None:
+    cases = [EvalCase(f"c{i}", tags=("even" if i % 2 == 0 else "odd",)) for i in range(50)]
+    cells = many_cells(50)
+    cells.append(make_cell("c1", "p1", number=999, repeat=1, passed=False))  # a second sample
+    cells.append(make_cell("unknown", "p1", number=1000))  # not a case of the grid
+
+    data = build_matrix(rows_from_cases(cases), LARGE_COLUMNS, cells)
+    model = MatrixModel()
+    with qtbot.waitSignal(model.modelReset):
+        model.set_matrix(data)
+
+    assert (model.rowCount(), model.columnCount()) == (50, 2)
+    assert model.n_finished == 101
+    assert [c.repeat for c in model.cells_at(model.index(1, 0))] == [0, 1]
+    assert model.row_failed(0)  # p2 fails every fourth case
+    assert model.row_failed(1)  # the failing second sample of c1
+    assert not model.row_failed(2)
+
+
+def test_large_statistics_wait_until_shown_then_run_in_the_background(
+    window: Any, qtbot: Any
+) -> None:
+    panel = SummaryPanel(context=window.context)
+    qtbot.addWidget(panel)
+    n_cases = SYNC_CELLS  # two columns: twice the cells computed at once
+    panel.set_cells(many_cells(n_cases), LARGE_COLUMNS, 0.9)
+
+    assert panel.model.rowCount() == 0  # hidden: nothing computed yet
+    panel.show()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=20_000)
+
+    assert panel.summary is not None
+    assert [c.n for c in panel.summary.columns] == [n_cases, n_cases]
+    assert panel.summary.columns[1].passed == n_cases - n_cases // 4
+    assert panel.summary.failing_columns == (("p2", "m1"),)
+    assert panel.comparisons.model.item(0, 2).text() == "B is worse"
+
+
+def test_cells_arriving_during_a_computation_are_summarised_after_it(
+    window: Any, qtbot: Any
+) -> None:
+    panel = SummaryPanel(context=window.context)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    panel.set_cells(many_cells(SYNC_CELLS), LARGE_COLUMNS, None)
+    panel.set_cells(many_cells(SYNC_CELLS + 10), LARGE_COLUMNS, None)  # while the first one runs
+
+    qtbot.waitUntil(
+        lambda: panel.summary is not None and panel.summary.n_done == 2 * (SYNC_CELLS + 10),
+        timeout=20_000,
+    )

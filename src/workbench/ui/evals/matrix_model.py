@@ -1,14 +1,17 @@
 """The live matrix grid: rows are cases, columns are prompt version x model.
 
 A plain :class:`QAbstractTableModel` over a dict of finished cells, so a view of 10,000 cells
-creates no per-cell widgets and ``data()`` is a dictionary look-up. Cells arrive one at a time
-while a run executes (:meth:`MatrixModel.add_cells`); each emits ``dataChanged`` for its index.
+creates no per-cell widgets and ``data()`` is a dictionary look-up. Cells arrive a few at a
+time while a run executes (:meth:`MatrixModel.add_cells`); each emits ``dataChanged`` for its
+index. A stored run of 100,000 cells is placed on a worker thread (:func:`build_matrix`, plain
+Python) and swapped in at once (:meth:`MatrixModel.set_matrix`), so opening it costs the GUI
+thread a model reset, not a pass over every cell.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import (
@@ -54,47 +57,77 @@ def preview(text: str) -> str:
     return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
 
 
+@dataclass
+class MatrixData:
+    """What the grid shows: rows, columns and the finished cells in their places."""
+
+    rows: list[MatrixRow]
+    columns: list[Column]
+    row_of: dict[str, int] = field(default_factory=dict)
+    column_of: dict[Column, int] = field(default_factory=dict)
+    cells: dict[tuple[int, int], list[CellResult]] = field(default_factory=dict)
+    failing_rows: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.row_of = {row.id: i for i, row in enumerate(self.rows)}
+        self.column_of = {column: i for i, column in enumerate(self.columns)}
+
+    def place(self, cell: CellResult) -> tuple[int, int] | None:
+        """Put ``cell`` in its place (replacing an earlier result of the same cell); return
+        the place, or None when the cell's case or column is not in the grid."""
+        row = self.row_of.get(cell.case_id)
+        column = self.column_of.get(cell.column)
+        if row is None or column is None:
+            return None
+        bucket = self.cells.get((row, column))
+        if bucket is None:  # the common case: the first sample of the cell
+            self.cells[(row, column)] = [cell]
+        else:
+            bucket[:] = [c for c in bucket if c.key != cell.key]
+            bucket.append(cell)
+            bucket.sort(key=lambda c: c.repeat)
+        if not cell.passed:
+            self.failing_rows.add(row)
+        return row, column
+
+
+def build_matrix(
+    rows: Sequence[MatrixRow], columns: Sequence[Column], cells: Iterable[CellResult] = ()
+) -> MatrixData:
+    """The grid's data with ``cells`` placed: plain Python, safe on a worker thread."""
+    data = MatrixData(list(rows), list(columns))
+    for cell in cells:
+        data.place(cell)
+    return data
+
+
 class MatrixModel(QAbstractTableModel):
     """Finished cells by (case, column); empty indexes are cells still to run."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[MatrixRow] = []
-        self._columns: list[Column] = []
-        self._row_of: dict[str, int] = {}
-        self._column_of: dict[Column, int] = {}
-        self._cells: dict[tuple[int, int], list[CellResult]] = {}
-        self._failing_rows: set[int] = set()
+        self._data = MatrixData([], [])
 
     # -- filling ---------------------------------------------------------------------------
     def set_layout(self, rows: Sequence[MatrixRow], columns: Sequence[Column]) -> None:
         """Start over with these cases and columns, no cell finished."""
+        self.set_matrix(build_matrix(rows, columns))
+
+    def set_matrix(self, data: MatrixData) -> None:
+        """Show ``data`` (from :func:`build_matrix`), replacing everything shown."""
         self.beginResetModel()
-        self._rows = list(rows)
-        self._columns = list(columns)
-        self._row_of = {row.id: i for i, row in enumerate(self._rows)}
-        self._column_of = {column: i for i, column in enumerate(self._columns)}
-        self._cells = {}
-        self._failing_rows = set()
+        self._data = data
         self.endResetModel()
 
     def add_cells(self, cells: Iterable[CellResult]) -> int:
         """Put finished cells in their places; returns how many found a place."""
-        placed = 0
         touched: set[tuple[int, int]] = set()
+        placed = 0
         for cell in cells:
-            row = self._row_of.get(cell.case_id)
-            column = self._column_of.get(cell.column)
-            if row is None or column is None:
-                continue
-            bucket = self._cells.setdefault((row, column), [])
-            bucket[:] = [c for c in bucket if c.key != cell.key]
-            bucket.append(cell)
-            bucket.sort(key=lambda c: c.repeat)
-            if not cell.passed:
-                self._failing_rows.add(row)
-            touched.add((row, column))
-            placed += 1
+            place = self._data.place(cell)
+            if place is not None:
+                touched.add(place)
+                placed += 1
         if len(touched) > 64:
             last = self.index(self.rowCount() - 1, self.columnCount() - 1)
             self.dataChanged.emit(self.index(0, 0), last)
@@ -108,54 +141,54 @@ class MatrixModel(QAbstractTableModel):
     @property
     def columns(self) -> list[Column]:
         """The columns, (prompt id, model id), in order."""
-        return list(self._columns)
+        return list(self._data.columns)
 
     @property
     def matrix_rows(self) -> list[MatrixRow]:
         """The rows, in order."""
-        return list(self._rows)
+        return list(self._data.rows)
 
     @property
     def n_finished(self) -> int:
         """Finished cell results (repeats counted)."""
-        return sum(len(bucket) for bucket in self._cells.values())
+        return sum(len(bucket) for bucket in self._data.cells.values())
 
     def all_cells(self) -> list[CellResult]:
         """Every finished cell."""
-        return [cell for bucket in self._cells.values() for cell in bucket]
+        return [cell for bucket in self._data.cells.values() for cell in bucket]
 
     def cells_at(self, index: Index) -> list[CellResult]:
         """The results (one per repeat) at ``index``; empty while it has not run."""
-        return list(self._cells.get((index.row(), index.column()), ()))
+        return list(self._data.cells.get((index.row(), index.column()), ()))
 
     def row_failed(self, row: int) -> bool:
         """Whether any finished cell of this row failed."""
-        return row in self._failing_rows
+        return row in self._data.failing_rows
 
     def row_id(self, row: int) -> str:
         """The case id of this row."""
-        return self._rows[row].id
+        return self._data.rows[row].id
 
     def row_tags(self, row: int) -> tuple[str, ...]:
         """The tags of this row's case."""
-        return self._rows[row].tags
+        return self._data.rows[row].tags
 
     def neighbour(self, index: Index) -> list[CellResult]:
         """The results in the column to the left (or, for the first, to the right)."""
         column = index.column() - 1 if index.column() > 0 else index.column() + 1
-        return list(self._cells.get((index.row(), column), ()))
+        return list(self._data.cells.get((index.row(), column), ()))
 
     # -- QAbstractTableModel ---------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._data.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
+        return 0 if parent.isValid() else len(self._data.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        cells = self._cells.get((index.row(), index.column()))
+        cells = self._data.cells.get((index.row(), index.column()))
         if role == CellsRole:
             return list(cells or ())
         if not cells:
@@ -182,12 +215,12 @@ class MatrixModel(QAbstractTableModel):
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
-            if 0 <= section < len(self._columns):
-                prompt_id, model_id = self._columns[section]
+            if 0 <= section < len(self._data.columns):
+                prompt_id, model_id = self._data.columns[section]
                 return f"{prompt_id}\n{model_id}"
             return None
-        if 0 <= section < len(self._rows):
-            row = self._rows[section]
+        if 0 <= section < len(self._data.rows):
+            row = self._data.rows[section]
             if role == Qt.ItemDataRole.ToolTipRole:
                 tags = f" [{', '.join(row.tags)}]" if row.tags else ""
                 return f"{row.id}{tags}"

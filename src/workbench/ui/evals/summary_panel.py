@@ -6,10 +6,10 @@ pyqtgraph is imported only when the chart is first shown (it costs about half a 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QHeaderView,
     QSplitter,
@@ -20,9 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.evals import CellResult, ColumnStats, RunSummary, summarize_cells
+from workbench.ui.error_dialogs import report_exception
 from workbench.ui.evals.comparisons_view import ComparisonsView
 
+if TYPE_CHECKING:
+    from workbench.ui.context import AppContext
+
 Column = tuple[str, str]
+#: Up to this many cells the statistics are computed at once on the GUI thread (~20 ms).
+SYNC_CELLS = 2_000
 HEADERS = (
     "Column",
     "Cases",
@@ -83,8 +89,14 @@ class SummaryModel(QStandardItemModel):
 class SummaryPanel(QWidget):
     """The statistics table over the chart (built on first show)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, context: AppContext | None = None) -> None:
         super().__init__(parent)
+        self.context = context
+        self._columns: list[Column] = []
+        self._threshold: float | None = None
+        self._stale = False  # cells changed while hidden: recompute when shown
+        self._computing = False  # one background computation at a time
+        self._again = False  # cells changed while it ran: compute once more
         self.model = SummaryModel(self)
         self.table = QTableView()
         self.table.setObjectName("evalSummaryTable")
@@ -108,9 +120,58 @@ class SummaryPanel(QWidget):
     def set_cells(
         self, cells: Sequence[CellResult], columns: Sequence[Column], threshold: float | None
     ) -> None:
-        """Recompute the statistics of ``cells`` (fast: pure Python over light cells)."""
+        """Show the statistics of ``cells``.
+
+        A few thousand cells are summarised at once (milliseconds). More would stall the GUI
+        thread (100,000 take most of a second), so they are summarised only while the panel
+        is shown, on a worker thread when the panel has a context, one computation at a time
+        with the latest cells.
+        """
         self._cells = list(cells)
-        summary = summarize_cells(cells, columns, threshold=threshold)
+        self._columns, self._threshold = list(columns), threshold
+        if len(self._cells) <= SYNC_CELLS:
+            self._show_summary(summarize_cells(self._cells, self._columns, threshold=threshold))
+        elif not self.isVisible():
+            self._stale = True
+        else:
+            self._compute_large()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Catch up with cells that arrived while the panel was hidden."""
+        super().showEvent(event)
+        if self._stale:
+            self._compute_large()
+
+    def _compute_large(self) -> None:
+        self._stale = False
+        if self.context is None:
+            self._show_summary(
+                summarize_cells(self._cells, self._columns, threshold=self._threshold)
+            )
+            return
+        if self._computing:
+            self._again = True
+            return
+        self._computing = True
+        cells, columns, threshold = self._cells, self._columns, self._threshold
+        self.context.run(
+            lambda _task: summarize_cells(cells, columns, threshold=threshold),
+            parent=self,
+            success=self._on_large_summary,
+        ).failure(self._on_large_summary_failed).run_in_background()
+
+    def _on_large_summary(self, summary: RunSummary) -> None:
+        self._computing = False
+        self._show_summary(summary)
+        if self._again:
+            self._again = False
+            self._compute_large()
+
+    def _on_large_summary_failed(self, error: BaseException) -> None:
+        self._computing = False
+        report_exception(error, self)
+
+    def _show_summary(self, summary: RunSummary) -> None:
         self.summary = summary
         self.model.set_stats(summary.columns)
         self.comparisons.set_results(summary.comparisons, summary.flaky)
