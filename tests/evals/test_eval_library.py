@@ -93,3 +93,32 @@ def test_first_start_offers_the_example_suite_once(
         bootstrap.initialise_store(store)
         assert len(list_suites(store)) == 1
         assert list_suites(store)[0].version == 1
+
+
+def test_repeated_cases_without_ids_are_stored_and_read_back(eval_store: Store) -> None:
+    text = SUITE.replace(
+        "tests: [{vars: {message: hi}}]", "tests: [{vars: {message: hi}}, {vars: {message: hi}}]"
+    )
+
+    stored, _ = save_suite(eval_store, load_suite_text(text), origin="test")
+    again = get_suite(eval_store, "lib")
+
+    first, second = (case.id for case in again.suite.cases)
+    assert second == f"{first}~2"
+    assert again.sha256 == stored.sha256
+
+
+def test_a_definition_that_would_not_read_back_is_refused_before_it_is_stored(
+    eval_store: Store,
+) -> None:
+    from dataclasses import replace
+
+    from workbench.evals import SuiteFileError
+
+    suite = load_suite_text(SUITE)
+    broken = replace(suite, cases=(replace(suite.cases[0], id="has space"),))
+
+    with pytest.raises(SuiteFileError, match="invalid case id 'has space'"):
+        save_suite(eval_store, broken, origin="test")
+
+    assert list_suites(eval_store) == []

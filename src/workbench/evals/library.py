@@ -89,6 +89,9 @@ def now_iso() -> str:
 def save_suite(store: Store, suite: EvalSuite, *, origin: str) -> tuple[StoredSuite, bool]:
     """Store ``suite`` under its name; return the stored version and whether it is new."""
     definition = canonical_json(suite.to_dict())
+    # What is stored must read back: a definition the parser refuses would make the suite
+    # unreadable for good, so it is refused here, before anything is written.
+    suite_from_dict(json.loads(definition), source=f"suite {suite.name} (as it would be stored)")
     with store.transaction():
         existing = get_suite_row(store, name=suite.name, sha256=suite.sha256)
         if existing is not None:

@@ -18,7 +18,8 @@ from workbench.yaml_nodes import require
 
 CASE_KEYS = ("id", "description", "vars", "assert", "tags", "threshold")
 ASSERTION_KEYS = ("type", "value", "threshold", "weight", "metric")
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$")
+# "~" is allowed because derived ids of repeated cases use it (c0123456789~2).
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/~-]{0,99}$")
 VAR_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -27,7 +28,7 @@ def parse_id(node: Node, what: str) -> str:
     value = node.text()
     if not _ID_PATTERN.match(value):
         raise node.fail(
-            f"invalid {what} id {value!r}: use 1-100 letters, digits and . _ : @ / - "
+            f"invalid {what} id {value!r}: use 1-100 letters, digits and . _ : @ / ~ - "
             "(starting with a letter or digit)"
         )
     return value
