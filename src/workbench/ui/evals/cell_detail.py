@@ -1,5 +1,10 @@
 """The detail of one grid cell: output, each assertion with its reason, timings, the rendered
-prompt, and a word diff against the output in the neighbouring column."""
+prompt, a word diff against the output in the neighbouring column, and a Replay button.
+
+Replay runs the cell again from its recorded request; the view only asks for it
+(:attr:`CellDetailView.replay_requested`) and shows the answer: the page runs the work in the
+background, as it does every other.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,18 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import QTextBrowser, QWidget
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from workbench.evals import CellResult
+from workbench.evals import CellResult, ReplayResult
 
 EMPTY_TEXT = "Select a cell of the grid to see its output, assertions and timings."
+PASS_HTML_COLOR = "#1f7a35"
+FAIL_HTML_COLOR = "#b3261e"
+REPLAY_TIP = (
+    "Run this cell again from its recorded request, seed and model file, and compare the "
+    "output with the stored one"
+)
 
 
 def word_diff_html(before: str, after: str) -> str:
@@ -62,12 +74,42 @@ def _assertions_html(grading: Mapping[str, Any]) -> str:
     )
 
 
-def cell_html(cell: CellResult, neighbour: CellResult | None = None) -> str:
-    """The detail of ``cell`` as rich text."""
+def replay_html(result: ReplayResult) -> str:
+    """What a replay found: identical output or a word diff (stored → replayed), the replayed
+    verdict, and which fingerprint keys differ."""
+    grading = result.grading
+    parts = ["<h4>Replay</h4>"]
+    if result.identical:
+        parts.append(
+            f"<p><b style='color:{PASS_HTML_COLOR}'>Identical output</b>: the replay produced "
+            "exactly the stored text.</p>"
+        )
+    else:
+        parts.append(
+            f"<p><b style='color:{FAIL_HTML_COLOR}'>Different output</b>: stored → replayed, "
+            f"word by word:</p><p>{word_diff_html(result.cell.output, result.output)}</p>"
+        )
+    verdict = "passes" if grading.passed else "fails"
+    parts.append(
+        f"<p>The replayed output {verdict} its assertions (score {grading.score:.2f}; "
+        f"stored: {'pass' if result.cell.passed else 'fail'}, {result.cell.score:.2f}).</p>"
+    )
+    if result.fingerprint_differences:
+        keys = ", ".join(html.escape(key) for key in result.fingerprint_differences)
+        parts.append(f"<p><b>Fingerprint differences:</b> {keys}</p>")
+    else:
+        parts.append("<p>Fingerprint: no differences (same model file, settings and seed).</p>")
+    return "".join(parts)
+
+
+def cell_html(
+    cell: CellResult, neighbour: CellResult | None = None, replay: ReplayResult | None = None
+) -> str:
+    """The detail of ``cell`` as rich text (with what a replay of it found, if any)."""
     verdict = "passed" if cell.passed else "failed"
     if cell.status == "error":
         verdict = "error"
-    colour = {"passed": "#1f7a35", "failed": "#b3261e", "error": "#8a5a00"}[verdict]
+    colour = {"passed": PASS_HTML_COLOR, "failed": FAIL_HTML_COLOR, "error": "#8a5a00"}[verdict]
     parts = [
         f"<h3>{html.escape(cell.case_id)} · {html.escape(cell.prompt_id)} × "
         f"{html.escape(cell.model_id)}</h3>",
@@ -75,6 +117,9 @@ def cell_html(cell: CellResult, neighbour: CellResult | None = None) -> str:
         f"cell {cell.number}, repeat {cell.repeat + 1}, seed {cell.seed}<br>"
         f"{html.escape(cell.reason)}</p>",
     ]
+    if replay is not None:
+        # First, right under the verdict: the user just asked for it.
+        parts.append(replay_html(replay))
     if cell.error:
         parts.append(f"<p><b>Error:</b> {html.escape(cell.error)}</p>")
     parts.append("<h4>Output</h4>")
@@ -107,22 +152,99 @@ def cell_html(cell: CellResult, neighbour: CellResult | None = None) -> str:
     return "".join(parts)
 
 
-class CellDetailView(QTextBrowser):
-    """Shows one cell (see :func:`cell_html`)."""
+class CellDetailView(QWidget):
+    """Shows one cell (see :func:`cell_html`) with a Replay button above it."""
+
+    #: The user asked to replay this cell (a CellResult); the page runs it and answers with
+    #: :meth:`show_replay` or :meth:`show_replay_failed`.
+    replay_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("evalCellDetail")
-        self.setOpenLinks(False)
         self.cell: CellResult | None = None
+        self.neighbour: CellResult | None = None
+        self.replay: ReplayResult | None = None
+        self.replaying = False
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("evalCellDetailText")
+        self.browser.setOpenLinks(False)
+        self.replay_button = QPushButton("Replay")
+        self.replay_button.setObjectName("evalReplayButton")
+        self.replay_button.setToolTip(REPLAY_TIP)
+        self.replay_button.clicked.connect(self._on_replay_button_clicked)
+        self.replay_status = QLabel()
+        self.replay_status.setObjectName("muted")
+        self.replay_status.setWordWrap(True)  # a failure's message must not widen the panel
+        row = QHBoxLayout()
+        row.addWidget(self.replay_button)
+        row.addWidget(self.replay_status, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.browser, 1)
         self.clear_cell()
+
+    def toPlainText(self) -> str:  # named like the QTextBrowser it wraps
+        """The shown text without markup (as ``QTextEdit.toPlainText``)."""
+        return self.browser.toPlainText()
 
     def clear_cell(self) -> None:
         """Show the hint that nothing is selected."""
-        self.cell = None
-        self.setHtml(f"<p style='color:#777'>{EMPTY_TEXT}</p>")
+        self.cell = self.neighbour = self.replay = None
+        self.replaying = False
+        self.replay_status.clear()
+        self.browser.setHtml(f"<p style='color:#777'>{EMPTY_TEXT}</p>")
+        self._update_button()
 
     def show_cell(self, cell: CellResult, neighbour: CellResult | None = None) -> None:
         """Show ``cell`` (and a diff against ``neighbour``'s output)."""
-        self.cell = cell
-        self.setHtml(cell_html(cell, neighbour))
+        same = self.cell is not None and self.cell.id == cell.id
+        if not same:
+            # Another cell: its predecessor's replay (or the one still running) is not its own.
+            self.replay, self.replaying = None, False
+            self.replay_status.clear()
+        self.cell, self.neighbour = cell, neighbour
+        self._render(keep_scroll=same)
+
+    def set_replaying(self) -> None:
+        """Say that the shown cell is being replayed."""
+        self.replaying = True
+        self.replay_status.setText("Replaying… (the model loads first)")
+        self._update_button()
+
+    def show_replay(self, result: ReplayResult) -> bool:
+        """Show what replaying ``result``'s cell found; False when another cell is shown now."""
+        if self.cell is None or self.cell.id != result.cell.id:
+            return False
+        self.replay, self.replaying = result, False
+        self.replay_status.setText("Identical output" if result.identical else "Output differs")
+        self._render(keep_scroll=False)  # the replay section is at the top: show it
+        return True
+
+    def show_replay_failed(self, cell: CellResult, message: str) -> None:
+        """Say that replaying ``cell`` failed (when it is still the one shown)."""
+        if self.cell is not None and self.cell.id == cell.id:
+            self.replaying = False
+            self.replay_status.setText(f"Replay failed: {message}")
+            self._update_button()
+
+    def _render(self, *, keep_scroll: bool) -> None:
+        assert self.cell is not None
+        scroll = self.browser.verticalScrollBar().value()
+        self.browser.setHtml(cell_html(self.cell, self.neighbour, self.replay))
+        if keep_scroll:  # the same cell re-shown (its full record arrived) keeps the reader's place
+            self.browser.verticalScrollBar().setValue(scroll)
+        self._update_button()
+
+    def _update_button(self) -> None:
+        cell = self.cell
+        # A cell that errored has no recorded request: there is nothing to replay.
+        can = cell is not None and cell.status != "error" and not self.replaying
+        self.replay_button.setEnabled(can)
+
+    @Slot()
+    def _on_replay_button_clicked(self) -> None:
+        if self.cell is not None and not self.replaying:
+            self.set_replaying()
+            self.replay_requested.emit(self.cell)

@@ -3,14 +3,20 @@ on a worker thread and returns frozen value objects."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.errors import WorkbenchError
 from workbench.evals import (
     CellResult,
     EvalRun,
+    ProgressCallback,
+    ReplayResult,
     RunControl,
     RunEvent,
     RunOptions,
@@ -18,6 +24,7 @@ from workbench.evals import (
     StoredSuite,
     SuiteSummary,
     compare_runs,
+    export_run,
     get_cell,
     get_run,
     get_suite,
@@ -26,9 +33,13 @@ from workbench.evals import (
     list_runs,
     list_suites,
     load_suite_text,
+    replay_cell,
+    resume_run,
     run_matrix,
     save_suite,
 )
+from workbench.inventory import list_models
+from workbench.prompts import list_prompts
 from workbench.ui.operations import TaskContext
 
 
@@ -42,9 +53,12 @@ class Library:
 
 @dataclass(frozen=True)
 class RunStartedWithSnapshot:
-    """A run began: the stored run with its snapshot (the grid's rows and columns)."""
+    """A run began or resumed: the stored run with its snapshot (the grid's rows and columns)
+    and, for a resume, the cells it had finished before (so the grid shows them at once)."""
 
     run: EvalRun
+    earlier_cells: tuple[CellResult, ...] = ()
+    resumed: bool = False
 
 
 def read_library(task: TaskContext) -> Library:
@@ -76,15 +90,107 @@ def execute_suite(
     rows and columns before the first cell finishes.
     """
     suite = get_suite(task.store, suite_ref)
+    progress = _forwarding(task, forward)
+    return run_matrix(task.store, suite, options=options, progress=progress, control=control)
+
+
+def resume_suite_run(
+    task: TaskContext, run_id: int, control: RunControl, forward: Callable[[object], None]
+) -> EvalRun:
+    """Run the cells run ``run_id`` has not stored yet, forwarding events like
+    :func:`execute_suite`. Raises ``RunBusyError`` when another process still executes it."""
+    return resume_run(task.store, run_id, progress=_forwarding(task, forward), control=control)
+
+
+def _forwarding(task: TaskContext, forward: Callable[[object], None]) -> ProgressCallback:
+    """The runner's progress callback: events go to ``forward``; False once cancelled."""
 
     def progress(event: RunEvent) -> bool:
         if isinstance(event, RunStarted):
-            forward(RunStartedWithSnapshot(get_run(task.store, event.run_id)))
+            run = get_run(task.store, event.run_id)
+            # Read here, on the worker, so the GUI thread never waits for a resumed run's cells.
+            earlier = list_cells(task.store, run.id, light=True) if event.resumed else []
+            forward(RunStartedWithSnapshot(run, tuple(earlier), event.resumed))
         else:
             forward(event)
         return not task.cancelled
 
-    return run_matrix(task.store, suite, options=options, progress=progress, control=control)
+    return progress
+
+
+@dataclass(frozen=True)
+class StoredPromptChoice:
+    """A stored prompt version or label the run dialog offers as an extra column."""
+
+    ref: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RunChoices:
+    """What the run dialog offers for one suite, read before it opens so that it does no I/O:
+    the suite, every stored prompt version and label, and every inventory model."""
+
+    suite: StoredSuite
+    stored_prompts: tuple[StoredPromptChoice, ...]
+    model_names: tuple[str, ...]
+
+
+def read_run_choices(task: TaskContext, suite_ref: str) -> RunChoices:
+    """The suite ``suite_ref`` and the prompt versions, labels and models it could run on."""
+    choices: list[StoredPromptChoice] = []
+    for prompt in list_prompts(task.store):
+        for label, version in prompt.labels.items():
+            choices.append(StoredPromptChoice(f"{prompt.name}@{label}", f"label → v{version}"))
+        for version in range(prompt.latest_version, 0, -1):
+            note = "latest" if version == prompt.latest_version else ""
+            labels = ", ".join(prompt.labels_of(version))
+            note = ", ".join(part for part in (note, labels) if part)
+            choices.append(StoredPromptChoice(f"{prompt.name}@{version}", note))
+    models = tuple(record.name for record in list_models(task.store))
+    return RunChoices(get_suite(task.store, suite_ref), tuple(choices), models)
+
+
+class ExportFileError(WorkbenchError):
+    """The export file could not be written (disk full, no permission); nothing was left."""
+
+
+@dataclass(frozen=True)
+class ExportedRun:
+    """A run written to a file: where, in which format, how many rows."""
+
+    run_id: int
+    path: Path
+    fmt: str
+    rows: int
+
+
+def export_run_file(task: TaskContext, run_id: int, fmt: str, path: Path) -> ExportedRun:
+    """Write run ``run_id`` to ``path`` as ``fmt``.
+
+    The rows go to a hidden temporary file next to ``path``, renamed over it only once
+    complete: a failure (or a crash) never leaves a half-written export, nor clobbers an
+    earlier one.
+    """
+    get_run(task.store, run_id)  # an unknown run fails before any file is made
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        # newline="": the csv module writes its own line endings; JSONL writes "\n".
+        with temporary.open("x", encoding="utf-8", newline="") as out:
+            rows = export_run(task.store, run_id, fmt, out)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        if isinstance(exc, OSError):
+            raise ExportFileError(f"Could not write {path}: {exc.strerror or exc}.") from exc
+        raise
+    return ExportedRun(run_id, path, fmt, rows)
+
+
+def replay_stored_cell(task: TaskContext, run_id: int, number: int) -> ReplayResult:
+    """Run cell ``number`` of run ``run_id`` again from its fingerprint; compare the output."""
+    return replay_cell(task.store, run_id, number)
 
 
 @dataclass(frozen=True)

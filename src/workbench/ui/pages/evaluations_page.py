@@ -1,90 +1,55 @@
-"""The Evaluations page: stored suites and runs, a Run button that runs a suite in the
-background, the live matrix grid (cases x prompt version x model) filling as cells finish, the
-detail of a cell, and per-column statistics with a pass-rate chart.
+"""The Evaluations page: stored suites and runs, a Run dialog that picks a run's columns, the
+live matrix grid (cases x prompt version x model) filling as cells finish, the detail of a cell
+(with Replay), per-column statistics, Resume and Export of a stored run.
 
-A view over :mod:`workbench.evals`: reads and the run itself go through background operations
-(:mod:`workbench.ui.evals.tasks`); the runner's events come back to the GUI thread through a
-queued signal and are applied in batches on a short timer, so a fast run never floods the
-event loop.
+A view over :mod:`workbench.evals`. The parts live in :mod:`workbench.ui.evals`: the left
+panel (``library_panel``) and what its buttons do (``library_actions``), the grid
+(``grid_panel``), the run plumbing (``run_controller``) and the background functions
+(``tasks``); this module wires them together. Every read, run and replay is a background
+operation, so the GUI thread never waits on the store or a model.
 """
 
 from __future__ import annotations
 
-import contextlib
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QListView,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from workbench.errors import WorkbenchError
 from workbench.evals import (
-    CellFinished,
     CellResult,
-    CellStarted,
     EvalRun,
-    ModelLoading,
-    RunControl,
-    RunFinished,
+    ReplayResult,
+    RunBusyError,
+    RunOptions,
     StoredSuite,
 )
-from workbench.evals.summary import snapshot_columns
+from workbench.ui.error_dialogs import report_exception, show_user_error
 from workbench.ui.evals.cell_detail import CellDetailView
-from workbench.ui.evals.matrix_model import MatrixFilter, MatrixModel, rows_from_cases
+from workbench.ui.evals.grid_panel import GridPanel
+from workbench.ui.evals.library_actions import LibraryActions
+from workbench.ui.evals.library_panel import LibraryPanel, run_label
+from workbench.ui.evals.run_controller import RunController
 from workbench.ui.evals.suite_editor import SuiteCasesEditor
 from workbench.ui.evals.summary_panel import SummaryPanel
 from workbench.ui.evals.tasks import (
     Library,
     Regressions,
-    RunStartedWithSnapshot,
-    execute_suite,
     find_regressions,
-    import_suite,
     read_cell,
     read_library,
     read_run,
+    replay_stored_cell,
 )
 
 if TYPE_CHECKING:
     from workbench.ui.context import AppContext
-    from workbench.ui.operations import BackgroundOp
-
-FLUSH_MS = 40
-ALL_TAGS = "All tags"
-NO_BASELINE = "No baseline"
-SUITE_FILES = "Suites (*.yaml *.yml *.json);;All files (*)"
-RunRole = Qt.ItemDataRole.UserRole + 1
-
-
-class _EventRelay(QObject):
-    """Carries the runner's events from the worker thread to the GUI thread."""
-
-    event_arrived = Signal(object)
-
-
-def run_label(run: EvalRun) -> str:
-    """One line for the runs list."""
-    started = run.started_at.replace("T", " ")[:16]
-    passed = {True: " · passed", False: " · below threshold", None: ""}[run.threshold_passed]
-    return (
-        f"#{run.id} {run.suite_ref} · {run.status} · {run.n_done}/{run.n_cells}{passed} · {started}"
-    )
+# Esc is taken window-wide by the playground's Stop while it generates, so the page handles
+# Esc as a key press (it arrives only when no shortcut claimed it) and offers this as well.
+CANCEL_KEYS = "Ctrl+."
 
 
 class EvaluationsPage(QWidget):
@@ -97,144 +62,88 @@ class EvaluationsPage(QWidget):
     regressions_found = Signal(object)  # Regressions
     suite_imported = Signal(str)
     cases_saved = Signal(object)  # StoredSuite
+    run_dialog_opened = Signal(object)  # RunDialog
+    run_exported = Signal(object)  # ExportedRun
+    cell_replayed = Signal(object)  # ReplayResult
 
     def __init__(self, context: AppContext) -> None:
         super().__init__()
         self.setObjectName("evaluationsPage")
         self.context = context
-        self.running: BackgroundOp[Any] | None = None
-        self.control: RunControl | None = None
         self.shown_run_id: int | None = None
         self.threshold: float | None = None
-        self._pending: list[CellResult] = []
-        self._relay = _EventRelay(self)
-        self._relay.event_arrived.connect(self._on_relay_event_arrived)
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setInterval(FLUSH_MS)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.timeout.connect(self._on_flush_timer_timeout)
+        self._loaded_once = False
+        self._select_after_refresh: str | None = None
 
-        # Suites and runs.
-        self.suites_model = QStandardItemModel(self)
-        self.suites_view = QListView()
-        self.suites_view.setObjectName("evalSuites")
-        self.suites_view.setModel(self.suites_model)
-        self.suites_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.suites_view.selectionModel().currentChanged.connect(self._on_suites_current_changed)
-        self.runs_model = QStandardItemModel(self)
-        self.runs_view = QListView()
-        self.runs_view.setObjectName("evalRuns")
-        self.runs_view.setModel(self.runs_model)
-        self.runs_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.runs_view.selectionModel().currentChanged.connect(self._on_runs_current_changed)
-        self.run_button = QPushButton("Run suite")
-        self.run_button.setObjectName("evalRunButton")
-        self.run_button.setToolTip("Run the selected suite on its prompts and models")
-        self.run_button.clicked.connect(self._on_run_button_clicked)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("evalCancelButton")
-        self.cancel_button.setToolTip("Stop the run; the cells finished so far are kept")
-        self.cancel_button.setEnabled(False)
+        self.library = LibraryPanel()
+        self.library.suite_selected.connect(self._on_library_suite_selected)
+        self.library.run_selected.connect(self._on_library_run_selected)
+        # The names the tests and the rest of the window know the parts by.
+        self.suites_view, self.runs_view = self.library.suites_view, self.library.runs_view
+        self.run_button, self.cancel_button = self.library.run_button, self.library.cancel_button
+        self.resume_button = self.library.resume_button
+        self.export_button = self.library.export_button
+        self.import_button = self.library.import_button
+        self.progress, self.status = self.library.progress, self.library.status
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress.setValue(0)
-        self.status = QLabel("Select a suite and press Run, or pick an earlier run.")
-        self.status.setWordWrap(True)
-        self.import_button = QPushButton("Import…")
-        self.import_button.setObjectName("evalImportButton")
-        self.import_button.setToolTip("Import a suite file (workbench YAML or a promptfoo config)")
-        self.import_button.clicked.connect(self._on_import_button_clicked)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.import_button)
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.cancel_button)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(QLabel("<b>Suites</b>"))
-        left_layout.addWidget(self.suites_view, 1)
-        left_layout.addLayout(buttons)
-        left_layout.addWidget(self.progress)
-        left_layout.addWidget(self.status)
-        left_layout.addWidget(QLabel("<b>Runs</b>"))
-        left_layout.addWidget(self.runs_view, 2)
 
-        # The grid.
-        self.matrix = MatrixModel(self)
-        self.filter = MatrixFilter(self)
-        self.filter.setSourceModel(self.matrix)
-        self.grid = QTableView()
-        self.grid.setObjectName("evalGrid")
-        self.grid.setModel(self.filter)
-        self.grid.setWordWrap(False)
-        self.grid.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.grid.horizontalHeader().setDefaultSectionSize(220)
-        self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.grid.verticalHeader().setDefaultSectionSize(24)
-        self.grid.verticalHeader().setMaximumWidth(220)
-        self.grid.selectionModel().currentChanged.connect(self._on_grid_current_changed)
-        self.failures_only = QCheckBox("Failures only")
-        self.failures_only.toggled.connect(self._on_failures_only_toggled)
-        self.tag_box = QComboBox()
-        self.tag_box.setObjectName("evalTagFilter")
-        self.tag_box.addItem(ALL_TAGS)
-        self.tag_box.currentIndexChanged.connect(self._on_tag_box_current_index_changed)
-        filters = QHBoxLayout()
-        filters.addWidget(self.failures_only)
-        filters.addWidget(QLabel("Tag:"))
-        filters.addWidget(self.tag_box)
-        filters.addSpacing(12)
-        filters.addWidget(QLabel("Regressions vs:"))
-        self.baseline_box = QComboBox()
-        self.baseline_box.setObjectName("evalBaseline")
-        self.baseline_box.setToolTip("Show only cases that passed in this earlier run and fail now")
-        self.baseline_box.addItem(NO_BASELINE, None)
-        self.baseline_box.currentIndexChanged.connect(self._on_baseline_box_current_index_changed)
-        filters.addWidget(self.baseline_box)
-        filters.addStretch(1)
-        grid_page = QWidget()
-        grid_layout = QVBoxLayout(grid_page)
-        grid_layout.setContentsMargins(0, 0, 0, 0)
-        grid_layout.addLayout(filters)
-        grid_layout.addWidget(self.grid)
+        self.grid_panel = GridPanel()
+        self.grid_panel.cell_selected.connect(self._on_grid_panel_cell_selected)
+        self.grid_panel.baseline_chosen.connect(self._on_grid_panel_baseline_chosen)
+        self.matrix, self.filter = self.grid_panel.matrix, self.grid_panel.filter
+        self.grid, self.tag_box = self.grid_panel.grid, self.grid_panel.tag_box
+        self.baseline_box = self.grid_panel.baseline_box
+        self.failures_only = self.grid_panel.failures_only
         self.summary = SummaryPanel()
-        self.tabs = QTabWidget()
-        self.tabs.addTab(grid_page, "Grid")
-        self.tabs.addTab(self.summary, "Statistics")
         self.editor = SuiteCasesEditor(context)
         self.editor.cases_saved.connect(self._on_editor_cases_saved)
         self.cases_model = self.editor.model
         self.save_cases_button = self.editor.save_button
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.grid_panel, "Grid")
+        self.tabs.addTab(self.summary, "Statistics")
         self.tabs.addTab(self.editor, "Suite cases")
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
-
         self.detail = CellDetailView()
+        self.detail.replay_requested.connect(self.replay_cell)
+
+        self.controller = RunController(context, self)
+        self.controller.run_started.connect(self._on_controller_run_started)
+        self.controller.cells_arrived.connect(self._on_controller_cells_arrived)
+        self.controller.progress_changed.connect(self._on_controller_progress_changed)
+        self.controller.status_changed.connect(self.status.setText)
+        self.controller.running_changed.connect(self.library.set_running)
+        self.controller.run_finished.connect(self._on_controller_run_finished)
+        self.controller.run_failed.connect(self._on_controller_run_failed)
+        # What Import…, Run suite…, Resume and Export… do.
+        self.library_actions = LibraryActions(context, self, self.library, self.controller)
+        self.library_actions.suite_imported.connect(self._on_library_actions_suite_imported)
+        self.library_actions.run_dialog_opened.connect(self.run_dialog_opened)
+        self.library_actions.run_exported.connect(self.run_exported)
+
+        # Window-wide while the page is shown (a hidden page's shortcuts do not fire), so they
+        # work wherever the focus is, the sidebar included.
+        for keys, slot in (
+            ("Ctrl+R", self.open_run_dialog),
+            (CANCEL_KEYS, self.cancel_run),
+            # Not StandardKey.Refresh: on macOS and GNOME that is Ctrl+R, the run dialog's key.
+            ("F5", self.reload),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(slot)
+
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+        splitter.addWidget(self.library)
         splitter.addWidget(self.tabs)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 4)
         splitter.setStretchFactor(2, 2)
-        splitter.setSizes([260, 760, 380])
+        splitter.setSizes([280, 740, 380])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self._loaded_once = False
-        self._select_after_refresh: str | None = None
 
-    @Slot(QModelIndex, QModelIndex)
-    def _on_suites_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        name = current.data(RunRole) if current.isValid() else None
-        if name is not None:
-            self.editor.follow_suite(str(name))
-
-    def _on_editor_cases_saved(self, stored: StoredSuite) -> None:
-        self.status.setText(f"Saved {stored.ref}.")
-        self.refresh()
-        self.cases_saved.emit(stored)
-
-    # -- public -----------------------------------------------------------------------------
+    # -- library ----------------------------------------------------------------------------
     def page_activated(self) -> None:
         """Read the suites and runs the first time the page is shown."""
         if not self._loaded_once:
@@ -247,52 +156,23 @@ class EvaluationsPage(QWidget):
             read_library, parent=self, success=self._on_library_read
         ).run_in_background()
 
+    def reload(self) -> None:
+        """F5: read the suites and runs again, and the shown run unless it is running here."""
+        self.refresh()
+        if self.shown_run_id is not None and not self.controller.running:
+            self.show_run(self.shown_run_id)
+
     def select_suite(self, name: str) -> bool:
         """Make the suite called ``name`` current; False when there is none."""
-        for row in range(self.suites_model.rowCount()):
-            item = self.suites_model.item(row)
-            if item.data(RunRole) == name:
-                self.suites_view.setCurrentIndex(item.index())
-                return True
-        return False
+        return self.library.select_suite(name)
 
     def selected_suite(self) -> str | None:
         """The name of the current suite."""
-        index = self.suites_view.currentIndex()
-        return index.data(RunRole) if index.isValid() else None
+        return self.library.selected_suite()
 
-    def start_run(self) -> None:
-        """Run the selected suite in the background (the Run button)."""
-        suite = self.selected_suite()
-        if suite is None or self.running is not None:
-            return
-        control = RunControl()
-        forward = self._relay.event_arrived.emit
-
-        def safe_forward(event: object) -> None:
-            with contextlib.suppress(RuntimeError):  # the page is gone; nobody to tell
-                forward(event)
-
-        op = self.context.run(
-            partial(execute_suite, suite_ref=suite, control=control, forward=safe_forward),
-            parent=self,
-            success=self._on_run_done,
-        ).failure(self._on_run_failed)
-        self.control, self.running = control, op
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)
-        self.status.setText(f"Starting {suite}…")
-        op.run_in_background()
-
-    def cancel_run(self) -> None:
-        """Stop the run: the generation in flight stops, nothing more runs."""
-        if self.control is not None:
-            self.control.cancel()
-        if self.running is not None:
-            self.running.cancel()
-        self.cancel_button.setEnabled(False)
-        self.status.setText("Cancelling…")
+    def import_suite_path(self, path: Path) -> None:
+        """Import the suite file at ``path`` in the background, then select it."""
+        self.library_actions.import_suite_path(path)
 
     def show_run(self, run_id: int) -> None:
         """Read a stored run and show it in the grid."""
@@ -300,186 +180,152 @@ class EvaluationsPage(QWidget):
             lambda task: read_run(task, run_id), parent=self, success=self._on_run_read
         ).run_in_background()
 
-    def import_suite_path(self, path: Path) -> None:
-        """Import the suite file at ``path`` in the background, then select it."""
-        self.context.run(
-            lambda task: import_suite(task, path), parent=self, success=self._on_suite_imported
-        ).run_in_background()
+    # -- running ----------------------------------------------------------------------------
+    def open_run_dialog(self) -> None:
+        """Ctrl+R, "Run suite…": read what a run could use, then ask in the run dialog."""
+        self.library_actions.open_run_dialog()
 
-    def _on_suite_imported(self, name: str) -> None:
-        self._select_after_refresh = name
-        self.status.setText(f"Imported suite {name}.")
-        self.refresh()
-        self.suite_imported.emit(name)
+    def start_run(self, options: RunOptions | None = None, *, suite: str | None = None) -> None:
+        """Run ``suite`` (default: the selected one) with ``options`` (None: the suite's own)."""
+        self.library_actions.start_run(options, suite=suite)
+
+    def cancel_run(self) -> None:
+        """Stop the run: the generation in flight stops, nothing more runs."""
+        if self.controller.running:
+            self.cancel_button.setEnabled(False)
+            self.controller.cancel()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc cancels the run (when no child used the key)."""
+        if event.key() == Qt.Key.Key_Escape and self.controller.running:
+            self.cancel_run()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def replay_cell(self, cell: CellResult) -> None:
+        """Run ``cell`` again from its fingerprint in the background; the detail shows how
+        the output compares."""
+        if self.detail.cell is not None and self.detail.cell.id == cell.id:
+            self.detail.set_replaying()
+        self.context.run(
+            lambda task: replay_stored_cell(task, cell.run_id, cell.number),
+            parent=self,
+            success=self._on_cell_replayed,
+        ).failure(lambda error: self._on_cell_replay_failed(cell, error)).run_in_background()
 
     # -- grid -------------------------------------------------------------------------------
     def _lay_out(self, run: EvalRun) -> None:
         assert run.snapshot is not None
         self.shown_run_id = run.id
         self.threshold = run.snapshot.threshold
-        self._pending.clear()
-        cases = run.snapshot.cases
-        self.matrix.set_layout(rows_from_cases(cases), snapshot_columns(run.snapshot))
-        tags = sorted({tag for case in cases for tag in case.tags})
-        self.tag_box.blockSignals(True)
-        self.tag_box.clear()
-        self.tag_box.addItem(ALL_TAGS)
-        self.tag_box.addItems(tags)
-        self.tag_box.blockSignals(False)
-        self.filter.set_tag("")
-        self.baseline_box.setCurrentIndex(0)
-        self.filter.set_regressed(None)
+        self.grid_panel.lay_out(run.snapshot)
         self.detail.clear_cell()
 
-    def _update_summary(self) -> None:
+    def _add_cells(self, cells: list[CellResult]) -> None:
+        self.grid_panel.add_cells(cells)
         self.summary.set_cells(self.matrix.all_cells(), self.matrix.columns, self.threshold)
 
-    @Slot(object)
-    def _on_relay_event_arrived(self, event: object) -> None:
-        if isinstance(event, RunStartedWithSnapshot):
-            self._lay_out(event.run)
-            self.progress.setRange(0, max(1, event.run.n_cells))
-            self.progress.setValue(event.run.n_done)
-            self.status.setText(f"Run #{event.run.id} started: {event.run.n_cells} cells.")
-            self.refresh()
-        elif isinstance(event, ModelLoading):
-            self.status.setText(f"Loading {event.model_name}…")
-        elif isinstance(event, CellStarted):
-            cell = event.cell
-            self.status.setText(
-                f"Cell {event.done + 1}/{event.total}: {cell.case_id} · {cell.prompt_id}"
-            )
-        elif isinstance(event, CellFinished):
-            if event.run_id == self.shown_run_id:
-                self._pending.append(event.cell)
-                if not self._flush_timer.isActive():
-                    self._flush_timer.start()
-            self.progress.setRange(0, max(1, event.total))
-            self.progress.setValue(event.done)
-            if event.eta_s is not None:
-                self.status.setText(
-                    f"{event.done}/{event.total} cells · about {event.eta_s:.0f} s left"
-                )
-        elif isinstance(event, RunFinished):
-            self._on_flush_timer_timeout()
-
-    @Slot()
-    def _on_flush_timer_timeout(self) -> None:
-        if self._pending:
-            cells, self._pending = self._pending, []
-            self.matrix.add_cells(cells)
-            self._update_summary()
-
-    def _on_run_done(self, run: EvalRun) -> None:
-        self._on_flush_timer_timeout()
-        self._finish(f"Run #{run.id} {run.status}: {run.n_done}/{run.n_cells} cells.")
-        self.run_finished.emit(run)
-
-    def _on_run_failed(self, error: BaseException) -> None:
-        from workbench.ui.error_dialogs import report_exception
-
-        self._on_flush_timer_timeout()
-        self._finish(f"The run failed: {error}")
-        report_exception(error, self)
-
     def _finish(self, message: str) -> None:
-        self.running, self.control = None, None
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.status.setText(message)
         self.refresh()
 
-    # -- slots ------------------------------------------------------------------------------
+    # -- slots: library ---------------------------------------------------------------------
     def _on_library_read(self, library: Library) -> None:
-        current_suite = self.selected_suite()
-        self.suites_model.clear()
-        for suite in library.suites:
-            item = QStandardItem(f"{suite.name}  (v{suite.version}, {suite.n_runs} runs)")
-            item.setData(suite.name, RunRole)
-            item.setToolTip(suite.description)
-            self.suites_model.appendRow(item)
         wanted, self._select_after_refresh = self._select_after_refresh, None
-        if wanted is not None:
-            current_suite = wanted
-        keep = current_suite is not None and self.select_suite(current_suite)
-        if not keep and self.suites_model.rowCount():
-            self.suites_view.setCurrentIndex(self.suites_model.index(0, 0))
-        self.runs_view.selectionModel().blockSignals(True)
-        self.runs_model.clear()
-        for run in library.runs:
-            item = QStandardItem(run_label(run))
-            item.setToolTip(run_label(run))
-            item.setData(run.id, RunRole)
-            self.runs_model.appendRow(item)
-            if run.id == self.shown_run_id:
-                self.runs_view.setCurrentIndex(item.index())
-        self.runs_view.selectionModel().blockSignals(False)
-        baseline = self.baseline_box.currentData()
-        self.baseline_box.blockSignals(True)
-        self.baseline_box.clear()
-        self.baseline_box.addItem(NO_BASELINE, None)
-        for run in library.runs:
-            self.baseline_box.addItem(f"#{run.id} {run.suite_ref}", run.id)
-        found = self.baseline_box.findData(baseline) if baseline is not None else 0
-        self.baseline_box.setCurrentIndex(max(0, found))
-        self.baseline_box.blockSignals(False)
+        self.library.set_library(library, self.shown_run_id, wanted)
+        self.grid_panel.set_baselines(library.runs)
         self.library_loaded.emit()
+
+    def _on_library_actions_suite_imported(self, name: str) -> None:
+        self._select_after_refresh = name
+        self.refresh()
+        self.suite_imported.emit(name)
+
+    def _on_editor_cases_saved(self, stored: StoredSuite) -> None:
+        self.status.setText(f"Saved {stored.ref}.")
+        self.refresh()
+        self.cases_saved.emit(stored)
 
     def _on_run_read(self, value: tuple[EvalRun, list[CellResult]]) -> None:
         run, cells = value
-        if self.running is not None:
+        if self.controller.running:
             return  # a live run owns the grid
         self._lay_out(run)
-        self.matrix.add_cells(cells)
-        self._update_summary()
+        self._add_cells(cells)
         self.status.setText(run_label(run))
         self.run_loaded.emit(run.id)
 
-    @Slot(QModelIndex, QModelIndex)
-    def _on_runs_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        run_id = current.data(RunRole) if current.isValid() else None
-        if run_id is not None and self.running is None and run_id != self.shown_run_id:
-            self.show_run(int(run_id))
+    @Slot(str)
+    def _on_library_suite_selected(self, name: str) -> None:
+        self.editor.follow_suite(name)
 
-    @Slot()
-    def _on_run_button_clicked(self) -> None:
-        self.start_run()
+    @Slot(int)
+    def _on_library_run_selected(self, run_id: int) -> None:
+        if not self.controller.running and run_id != self.shown_run_id:
+            self.show_run(run_id)
 
+    # -- slots: running ---------------------------------------------------------------------
     @Slot()
     def _on_cancel_button_clicked(self) -> None:
         self.cancel_run()
 
-    @Slot(bool)
-    def _on_failures_only_toggled(self, on: bool) -> None:
-        self.filter.set_failures_only(on)
+    def _on_controller_run_started(self, run: EvalRun, earlier: list[CellResult]) -> None:
+        self._lay_out(run)
+        if earlier:
+            self._add_cells(earlier)
+        self.refresh()  # the runs list gains (or updates) the run
 
-    @Slot(int)
-    def _on_tag_box_current_index_changed(self, index: int) -> None:
-        self.filter.set_tag("" if index <= 0 else self.tag_box.itemText(index))
+    def _on_controller_cells_arrived(self, cells: list[CellResult]) -> None:
+        self._add_cells(cells)
 
-    @Slot()
-    def _on_import_button_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a suite", "", SUITE_FILES)
-        if path:
-            self.import_suite_path(Path(path))
+    @Slot(int, int)
+    def _on_controller_progress_changed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
 
-    @Slot(int)
-    def _on_baseline_box_current_index_changed(self, index: int) -> None:
-        baseline = self.baseline_box.itemData(index) if index > 0 else None
+    def _on_controller_run_finished(self, run: EvalRun) -> None:
+        self._finish(f"Run #{run.id} {run.status}: {run.n_done}/{run.n_cells} cells.")
+        self.run_finished.emit(run)
+
+    def _on_controller_run_failed(self, error: BaseException) -> None:
+        if isinstance(error, RunBusyError):
+            # Not a failure of this window: another process is on it. Say so plainly.
+            self._finish(str(error))
+            show_user_error(self, str(error), title="The run is busy")
+            return
+        self._finish(f"The run failed: {error}")
+        report_exception(error, self)
+
+    # -- slots: replay ---------------------------------------------------------------------
+    def _on_cell_replayed(self, result: ReplayResult) -> None:
+        self.detail.show_replay(result)
+        same = "identical output" if result.identical else "a different output"
+        self.status.setText(f"Cell {result.cell.number} of run #{result.run_id}: {same}.")
+        self.cell_replayed.emit(result)
+
+    def _on_cell_replay_failed(self, cell: CellResult, error: BaseException) -> None:
+        self.detail.show_replay_failed(cell, str(error))
+        self.status.setText(f"Replaying cell {cell.number} failed: {error}")
+        if not isinstance(error, WorkbenchError):
+            report_exception(error, self)  # a bug: show its traceback
+
+    # -- slots: grid ------------------------------------------------------------------------
+    def _on_grid_panel_baseline_chosen(self, baseline: int | None) -> None:
         shown = self.shown_run_id
         if baseline is None or shown is None:
             self.filter.set_regressed(None)
             return
         self.context.run(
-            lambda task: find_regressions(task, int(baseline), shown),
+            lambda task: find_regressions(task, baseline, shown),
             parent=self,
             success=self._on_regressions_found,
         ).run_in_background()
 
     def _on_regressions_found(self, found: Regressions) -> None:
-        if found.run_b != self.shown_run_id or self.baseline_box.currentData() != found.run_a:
+        if found.run_b != self.shown_run_id or self.grid_panel.baseline() != found.run_a:
             return  # the user moved on
         self.filter.set_regressed(found.case_ids)
         self.status.setText(
@@ -493,16 +339,12 @@ class EvaluationsPage(QWidget):
         if self.tabs.widget(index) is self.summary:
             self.summary.ensure_chart()
 
-    @Slot(QModelIndex, QModelIndex)
-    def _on_grid_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        source = self.filter.mapToSource(current)
-        cells = self.matrix.cells_at(source) if source.isValid() else []
-        if not cells:
+    def _on_grid_panel_cell_selected(
+        self, cell: CellResult | None, neighbour: CellResult | None
+    ) -> None:
+        if cell is None:
             self.detail.clear_cell()
             return
-        cell = cells[0]
-        neighbours = self.matrix.neighbour(source)
-        neighbour = neighbours[0] if neighbours else None
         self.detail.show_cell(cell, neighbour)
         if cell.rendered_prompt is None:
             self.context.run(

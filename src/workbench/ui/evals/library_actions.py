@@ -1,0 +1,170 @@
+"""What the buttons of the Evaluations page's library panel do: "Import…", "Run suite…" (read
+the choices in the background, ask in the :class:`~workbench.ui.evals.run_dialog.RunDialog`,
+start), Resume and "Export…".
+
+Execution itself is the :class:`~workbench.ui.evals.run_controller.RunController`'s; this
+class decides what to run, and reports imports and exports on the panel's status line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QFileDialog
+
+from workbench.evals import RunOptions
+from workbench.ui.error_dialogs import report_exception
+from workbench.ui.evals.library_panel import LibraryPanel, ask_export_target
+from workbench.ui.evals.run_controller import RunController
+from workbench.ui.evals.run_dialog import RunDialog
+from workbench.ui.evals.tasks import (
+    ExportedRun,
+    RunChoices,
+    export_run_file,
+    import_suite,
+    read_run_choices,
+)
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from workbench.ui.context import AppContext
+
+SUITE_FILES = "Suites (*.yaml *.yml *.json);;All files (*)"
+
+
+class LibraryActions(QObject):
+    """Import…, Run suite…, Resume and Export… for one page."""
+
+    suite_imported = Signal(str)
+    run_dialog_opened = Signal(object)  # RunDialog
+    run_exported = Signal(object)  # ExportedRun
+
+    def __init__(
+        self,
+        context: AppContext,
+        page: QWidget,
+        library: LibraryPanel,
+        controller: RunController,
+    ) -> None:
+        super().__init__(page)
+        self.context = context
+        self.page = page
+        self.library = library
+        self.controller = controller
+        self.run_dialog: RunDialog | None = None
+        self.export_folder = Path.home()
+        self._choices_pending = False
+        library.import_button.clicked.connect(self._on_import_button_clicked)
+        library.run_button.clicked.connect(self._on_run_button_clicked)
+        library.resume_button.clicked.connect(self._on_resume_button_clicked)
+        library.export_button.clicked.connect(self._on_export_button_clicked)
+
+    def import_suite_path(self, path: Path) -> None:
+        """Import the suite file at ``path`` in the background; announce its name."""
+        self.context.run(
+            lambda task: import_suite(task, path), parent=self.page, success=self._on_suite_imported
+        ).run_in_background()
+
+    def open_run_dialog(self) -> None:
+        """Read what a run of the selected suite could use, then ask in the run dialog."""
+        suite = self.library.selected_suite()
+        busy = self.controller.running or self._choices_pending or self.run_dialog is not None
+        if suite is None or busy:
+            return
+        self._choices_pending = True
+        self.library.status.setText(f"Reading {suite}…")
+        self.context.run(
+            lambda task: read_run_choices(task, suite),
+            parent=self.page,
+            success=self._on_run_choices_read,
+        ).failure(self._on_run_choices_failed).run_in_background()
+
+    def start_run(self, options: RunOptions | None = None, *, suite: str | None = None) -> None:
+        """Run ``suite`` (default: the selected one; ``NAME`` or ``NAME@VERSION``) in the
+        background with ``options`` (None: the suite's own settings)."""
+        suite = suite or self.library.selected_suite()
+        if suite is not None:
+            self.controller.start(suite, options)
+
+    def resume_run(self, run_id: int | None = None) -> None:
+        """Finish run ``run_id`` (default: the one selected in the runs list)."""
+        if run_id is None:
+            run = self.library.selected_run()
+            run_id = None if run is None else run.id
+        if run_id is not None:
+            self.controller.resume(run_id)
+
+    def export_run(self, run_id: int, path: Path, fmt: str) -> None:
+        """Write run ``run_id``'s cells to ``path`` as ``fmt`` (csv or jsonl), in the background."""
+        self.library.status.setText(f"Exporting run #{run_id}…")
+        self.context.run(
+            lambda task: export_run_file(task, run_id, fmt, path),
+            parent=self.page,
+            success=self._on_run_exported,
+        ).failure(self._on_run_export_failed).run_in_background()
+
+    # -- slots ------------------------------------------------------------------------------
+    @Slot()
+    def _on_import_button_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.page, "Import a suite", "", SUITE_FILES)
+        if path:
+            self.import_suite_path(Path(path))
+
+    def _on_suite_imported(self, name: str) -> None:
+        self.library.status.setText(f"Imported suite {name}.")
+        self.suite_imported.emit(name)
+
+    @Slot()
+    def _on_run_button_clicked(self) -> None:
+        self.open_run_dialog()
+
+    @Slot()
+    def _on_resume_button_clicked(self) -> None:
+        self.resume_run()
+
+    @Slot()
+    def _on_export_button_clicked(self) -> None:
+        run = self.library.selected_run()
+        if run is None:
+            return
+        target = ask_export_target(self.page, run, self.export_folder)
+        if target is not None:
+            path, fmt = target
+            self.export_folder = path.parent
+            self.export_run(run.id, path, fmt)
+
+    def _on_run_choices_read(self, choices: RunChoices) -> None:
+        self._choices_pending = False
+        self.library.status.setText(f"Choose the columns of the run of {choices.suite.ref}.")
+        dialog = RunDialog(choices, self.page)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # The version the dialog showed runs, even if the suite was saved again meanwhile.
+        ref = choices.suite.ref
+        dialog.accepted.connect(lambda: self.start_run(dialog.options(), suite=ref))
+        dialog.finished.connect(self._on_run_dialog_finished)
+        self.run_dialog = dialog
+        dialog.open()  # window-modal, without a nested event loop
+        self.run_dialog_opened.emit(dialog)
+
+    def _on_run_choices_failed(self, error: BaseException) -> None:
+        self._choices_pending = False
+        self.library.status.setText(f"Could not prepare the run: {error}")
+        report_exception(error, self.page)
+
+    @Slot(int)
+    def _on_run_dialog_finished(self, result: int) -> None:
+        self.run_dialog = None
+
+    def _on_run_exported(self, exported: ExportedRun) -> None:
+        rows = "row" if exported.rows == 1 else "rows"
+        self.library.status.setText(
+            f"Exported {exported.rows} {rows} of run #{exported.run_id} to {exported.path}."
+        )
+        self.run_exported.emit(exported)
+
+    def _on_run_export_failed(self, error: BaseException) -> None:
+        self.library.status.setText(f"The export failed: {error}")
+        report_exception(error, self.page)

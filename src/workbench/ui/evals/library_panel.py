@@ -1,0 +1,243 @@
+"""The left side of the Evaluations page: the stored suites and runs, the buttons that act on
+them (Import…, Run suite…, Cancel; Resume, Export… for the selected run), and the progress bar
+and status line of the run in flight.
+
+A view only: it fills from a :class:`~workbench.ui.evals.tasks.Library` and says what was
+selected; the page decides what the buttons do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.evals import EXPORT_FORMATS, EvalRun
+from workbench.ui.evals.tasks import Library
+
+#: Suites hold their name, runs their id, under this role.
+RunRole = Qt.ItemDataRole.UserRole + 1
+#: Runs also hold the whole EvalRun (its status decides whether Resume applies).
+RunObjectRole = Qt.ItemDataRole.UserRole + 2
+#: A run in one of these states has cells left to run. "running" is included because a run
+#: killed with its process stays "running" in the store; the page refuses a run that is live
+#: in this window, and the runner one that another live process executes (RunBusyError).
+RESUMABLE = frozenset({"cancelled", "failed", "running"})
+_FORMAT_NAMES = {"csv": "CSV", "jsonl": "JSON Lines"}
+#: A save dialog filter per export format, built from the formats the headless API knows.
+EXPORT_FILTERS = {fmt: f"{_FORMAT_NAMES.get(fmt, fmt.upper())} (*.{fmt})" for fmt in EXPORT_FORMATS}
+
+
+def run_label(run: EvalRun) -> str:
+    """One line for the runs list."""
+    started = run.started_at.replace("T", " ")[:16]
+    passed = {True: " · passed", False: " · below threshold", None: ""}[run.threshold_passed]
+    return (
+        f"#{run.id} {run.suite_ref} · {run.status} · {run.n_done}/{run.n_cells}{passed} · {started}"
+    )
+
+
+def export_target(path: str, selected_filter: str) -> tuple[Path, str]:
+    """The file and format a save dialog's answer means: the name's suffix when it is a known
+    format, else the chosen filter's format (whose suffix is then added)."""
+    target = Path(path)
+    suffix = target.suffix.lower().lstrip(".")
+    if suffix in EXPORT_FILTERS:
+        return target, suffix
+    fmt = next((f for f, text in EXPORT_FILTERS.items() if text == selected_filter), "csv")
+    return target.with_name(f"{target.name}.{fmt}"), fmt
+
+
+def ask_export_target(parent: QWidget, run: EvalRun, folder: Path) -> tuple[Path, str] | None:
+    """Ask where to export ``run`` (a save dialog); None when the user cancelled."""
+    suggested = folder / f"{run.suite_name}-run-{run.id}.csv"
+    path, chosen = QFileDialog.getSaveFileName(
+        parent, f"Export run #{run.id}", str(suggested), ";;".join(EXPORT_FILTERS.values())
+    )
+    return export_target(path, chosen) if path else None
+
+
+class LibraryPanel(QWidget):
+    """Suites and runs with their buttons, the run's progress bar and the status line."""
+
+    suite_selected = Signal(str)
+    run_selected = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.running = False
+        self.suites_model = QStandardItemModel(self)
+        self.suites_view = QListView()
+        self.suites_view.setObjectName("evalSuites")
+        self.suites_view.setModel(self.suites_model)
+        self.suites_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.suites_view.selectionModel().currentChanged.connect(self._on_suites_current_changed)
+        self.suites_view.setToolTip("The stored suites (F5 reads them again)")
+        self.runs_model = QStandardItemModel(self)
+        self.runs_view = QListView()
+        self.runs_view.setObjectName("evalRuns")
+        self.runs_view.setModel(self.runs_model)
+        self.runs_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        # A run's line is longer than the panel is wide: wrap it rather than scroll sideways.
+        self.runs_view.setWordWrap(True)
+        self.runs_view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.runs_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.runs_view.setSpacing(1)
+        self.runs_view.setToolTip("Earlier runs: select one to show it (F5 reads them again)")
+        self.runs_view.selectionModel().currentChanged.connect(self._on_runs_current_changed)
+
+        self.import_button = self._button(
+            "Import…",
+            "evalImportButton",
+            "Import a suite file (workbench YAML or a promptfoo config)",
+        )
+        self.run_button = self._button(
+            "Run suite…",
+            "evalRunButton",
+            "Choose the prompts, models and cases of a run of the selected suite (Ctrl+R)",
+        )
+        self.cancel_button = self._button(
+            "Cancel",
+            "evalCancelButton",
+            "Stop the run; the cells finished so far are kept (Esc or Ctrl+.)",
+        )
+        self.resume_button = self._button(
+            "Resume",
+            "evalResumeButton",
+            "Run the cells the selected cancelled, failed or interrupted run has not finished",
+        )
+        self.export_button = self._button(
+            "Export…", "evalExportButton", "Write the selected run's cells to a CSV or JSONL file"
+        )
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setValue(0)
+        self.status = QLabel("Select a suite and press Run, or pick an earlier run.")
+        self.status.setObjectName("evalStatus")
+        self.status.setWordWrap(True)
+        # Long paths and errors land here: let them be selected and copied.
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        suite_buttons = QHBoxLayout()
+        for button in (self.import_button, self.run_button, self.cancel_button):
+            suite_buttons.addWidget(button)
+        run_buttons = QHBoxLayout()
+        run_buttons.addWidget(self.resume_button)
+        run_buttons.addWidget(self.export_button)
+        run_buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("<b>Suites</b>"))
+        layout.addWidget(self.suites_view, 1)
+        layout.addLayout(suite_buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(QLabel("<b>Runs</b>"))
+        layout.addWidget(self.runs_view, 2)
+        layout.addLayout(run_buttons)
+        self.update_buttons()
+
+    @staticmethod
+    def _button(text: str, name: str, tip: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        return button
+
+    # -- filling ----------------------------------------------------------------------------
+    def set_library(self, library: Library, shown_run_id: int | None, wanted: str | None) -> None:
+        """List ``library``; keep the current suite (or make ``wanted`` current) and mark the
+        run shown in the grid, without announcing it as a new selection."""
+        current_suite = wanted or self.selected_suite()
+        self.suites_model.clear()
+        for suite in library.suites:
+            item = QStandardItem(f"{suite.name}  (v{suite.version}, {suite.n_runs} runs)")
+            item.setData(suite.name, RunRole)
+            item.setToolTip(suite.description)
+            self.suites_model.appendRow(item)
+        keep = current_suite is not None and self.select_suite(current_suite)
+        if not keep and self.suites_model.rowCount():
+            self.suites_view.setCurrentIndex(self.suites_model.index(0, 0))
+        self.runs_view.selectionModel().blockSignals(True)
+        self.runs_model.clear()
+        for run in library.runs:
+            item = QStandardItem(run_label(run))
+            item.setToolTip(run_label(run) + (f"\n{run.error}" if run.error else ""))
+            item.setData(run.id, RunRole)
+            item.setData(run, RunObjectRole)
+            self.runs_model.appendRow(item)
+            if run.id == shown_run_id:
+                self.runs_view.setCurrentIndex(item.index())
+        self.runs_view.selectionModel().blockSignals(False)
+        self.update_buttons()
+
+    def select_suite(self, name: str) -> bool:
+        """Make the suite called ``name`` current; False when there is none."""
+        for row in range(self.suites_model.rowCount()):
+            item = self.suites_model.item(row)
+            if item.data(RunRole) == name:
+                self.suites_view.setCurrentIndex(item.index())
+                return True
+        return False
+
+    def selected_suite(self) -> str | None:
+        """The name of the current suite."""
+        index = self.suites_view.currentIndex()
+        return index.data(RunRole) if index.isValid() else None
+
+    def select_run(self, run_id: int) -> bool:
+        """Make run ``run_id`` current in the runs list; False when it is not listed."""
+        for row in range(self.runs_model.rowCount()):
+            item = self.runs_model.item(row)
+            if item.data(RunRole) == run_id:
+                self.runs_view.setCurrentIndex(item.index())
+                return True
+        return False
+
+    def selected_run(self) -> EvalRun | None:
+        """The run current in the runs list (as listed at the last refresh)."""
+        index = self.runs_view.currentIndex()
+        run = index.data(RunObjectRole) if index.isValid() else None
+        return run if isinstance(run, EvalRun) else None
+
+    # -- state ------------------------------------------------------------------------------
+    def set_running(self, running: bool) -> None:
+        """Whether a run executes in this window (one at a time)."""
+        self.running = running
+        self.update_buttons()
+
+    def update_buttons(self) -> None:
+        """Enable what applies to the selection and the running state."""
+        run = self.selected_run()
+        self.run_button.setEnabled(not self.running and self.selected_suite() is not None)
+        self.cancel_button.setEnabled(self.running)
+        self.resume_button.setEnabled(
+            not self.running and run is not None and run.status in RESUMABLE
+        )
+        self.export_button.setEnabled(run is not None)
+
+    # -- slots ------------------------------------------------------------------------------
+    @Slot(QModelIndex, QModelIndex)
+    def _on_suites_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self.update_buttons()
+        name = current.data(RunRole) if current.isValid() else None
+        if name is not None:
+            self.suite_selected.emit(str(name))
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_runs_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self.update_buttons()
+        run_id = current.data(RunRole) if current.isValid() else None
+        if run_id is not None:
+            self.run_selected.emit(int(run_id))

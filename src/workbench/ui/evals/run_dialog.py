@@ -1,0 +1,308 @@
+"""The "Run suite…" dialog: which prompt versions and models become the run's columns, which
+tagged cases run, how many repeats, and an optional threshold override.
+
+Everything it shows comes from a :class:`~workbench.ui.evals.tasks.RunChoices` read in the
+background before it opens, so the dialog itself never touches the store. It answers with a
+:class:`~workbench.evals.RunOptions`; choices equal to the suite's own are passed as empty
+tuples (and ``None``), so a default run records exactly what a plain run of the suite would.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.evals import EvalSuite, PromptSpec, RunOptions
+from workbench.ui.evals.tasks import RunChoices
+from workbench.ui.prompts.colors import error_color
+
+MAX_REPEAT = 100  # the suite format's own limit
+#: The role holding the value a checked item contributes to RunOptions; headers have none.
+ChoiceRole = Qt.ItemDataRole.UserRole + 1
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 prompt``, ``2 prompts``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def cell_count_line(prompts: int, models: int, cases: int, repeats: int) -> str:
+    """The line under the choices: ``2 prompts × 1 model × 3 cases × 1 repeat = 6 cells``."""
+    total = prompts * models * cases * repeats
+    return (
+        f"{plural(prompts, 'prompt')} × {plural(models, 'model')} × {plural(cases, 'case')} × "
+        f"{plural(repeats, 'repeat')} = {plural(total, 'cell')}"
+    )
+
+
+def _prompt_note(spec: PromptSpec) -> str:
+    if spec.content is not None:
+        return f"inline {spec.content.kind}"
+    return "" if spec.ref == spec.id else str(spec.ref)
+
+
+class RunDialog(QDialog):
+    """Pick a run's columns and cases; :meth:`options` gives the answer once accepted."""
+
+    def __init__(self, choices: RunChoices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evalRunDialog")
+        self.setWindowTitle(f"Run {choices.suite.ref}")
+        self.choices = choices
+        suite = choices.suite.suite
+        self.suite: EvalSuite = suite
+
+        self.prompt_list = self._choice_list("evalRunPrompts")
+        self._add_header(self.prompt_list, "In the suite")
+        for spec in suite.prompts:
+            self._add_choice(self.prompt_list, spec.id, _prompt_note(spec), checked=True)
+        # A stored reference the suite already uses would pick that same column (the runner
+        # matches suite prompts first), so offering it again could only make a duplicate.
+        taken = {spec.id for spec in suite.prompts} | {spec.ref for spec in suite.prompts}
+        extra = [choice for choice in choices.stored_prompts if choice.ref not in taken]
+        if extra:
+            self._add_header(self.prompt_list, "Stored versions and labels")
+        for choice in extra:
+            self._add_choice(self.prompt_list, choice.ref, choice.note, checked=False)
+
+        self.model_list = self._choice_list("evalRunModels")
+        self._add_header(self.model_list, "In the suite")
+        for model in suite.models:
+            note = "" if model.name == model.id else model.name
+            if model.load or model.sampling:
+                note = ", ".join(part for part in (note, "own settings") if part)
+            self._add_choice(self.model_list, model.id, note, checked=True)
+        # Same reason as for prompts: a suite model's id or name would select that column.
+        used = {model.id for model in suite.models} | {model.name for model in suite.models}
+        others = [name for name in choices.model_names if name not in used]
+        if others:
+            self._add_header(self.model_list, "Inventory")
+        for name in others:
+            self._add_choice(self.model_list, name, "default settings", checked=False)
+
+        tags = sorted({tag for case in suite.cases for tag in case.tags})
+        self.tag_list = QListWidget()
+        self.tag_list.setObjectName("evalRunTags")
+        self.tag_list.setFlow(QListWidget.Flow.LeftToRight)
+        self.tag_list.setWrapping(True)
+        self.tag_list.setSpacing(2)
+        self.tag_list.setToolTip("Run only the cases with any of the checked tags")
+        for tag in tags:
+            self._add_choice(self.tag_list, tag, "", checked=False)
+        self.tag_list.setVisible(bool(tags))
+        # As tall as a few rows of tags (more scroll), not the list's default ~200 px.
+        rows = min(3, max(1, (len(tags) + 5) // 6))
+        row_height = self.tag_list.sizeHintForRow(0) + 2 * self.tag_list.spacing() if tags else 0
+        self.tag_list.setFixedHeight(rows * row_height + 2 * self.tag_list.frameWidth() + 4)
+        self.no_tags_label = QLabel("The suite's cases have no tags: every case runs.")
+        self.no_tags_label.setObjectName("muted")
+        self.no_tags_label.setVisible(not tags)
+
+        self.repeat_box = QSpinBox()
+        self.repeat_box.setObjectName("evalRunRepeat")
+        self.repeat_box.setRange(1, MAX_REPEAT)
+        self.repeat_box.setValue(suite.repeat)
+        self.repeat_box.setToolTip("Samples per cell; each repeat uses its own seed")
+        self.threshold_check = QCheckBox("Override")
+        self.threshold_check.setObjectName("evalRunThresholdCheck")
+        self.threshold_box = QDoubleSpinBox()
+        self.threshold_box.setObjectName("evalRunThreshold")
+        self.threshold_box.setRange(0.0, 100.0)
+        self.threshold_box.setDecimals(0)
+        self.threshold_box.setSingleStep(5.0)
+        self.threshold_box.setSuffix(" %")
+        self.threshold_box.setValue(
+            100.0 * (suite.threshold if suite.threshold is not None else 0.8)
+        )
+        self.threshold_box.setEnabled(False)
+        suite_threshold = "none" if suite.threshold is None else f"{suite.threshold:.0%}"
+        tip = f"The pass rate every column must reach (the suite's: {suite_threshold})"
+        for widget in (self.threshold_check, self.threshold_box):
+            widget.setToolTip(tip)
+        threshold_row = QHBoxLayout()
+        threshold_row.addWidget(self.threshold_check)
+        threshold_row.addWidget(self.threshold_box)
+        suite_note = QLabel(f"suite: {suite_threshold}")
+        suite_note.setObjectName("muted")
+        threshold_row.addWidget(suite_note)
+        threshold_row.addStretch(1)
+
+        self.count_label = QLabel()
+        self.count_label.setObjectName("evalRunCount")
+        bold = QFont(self.count_label.font())
+        bold.setBold(True)
+        self.count_label.setFont(bold)
+        self.reason_label = QLabel()
+        self.reason_label.setObjectName("evalRunReason")
+        self.reason_label.setStyleSheet(f"color: {error_color(self.palette()).name()};")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Run")
+        self.ok_button.setToolTip("Start the run with these columns and cases")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        lists = QGridLayout()
+        lists.addWidget(QLabel("<b>Prompts</b>"), 0, 0)
+        lists.addWidget(QLabel("<b>Models</b>"), 0, 1)
+        lists.addWidget(self.prompt_list, 1, 0)
+        lists.addWidget(self.model_list, 1, 1)
+        lists.setColumnStretch(0, 3)
+        lists.setColumnStretch(1, 2)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        tag_box = QVBoxLayout()
+        tag_box.addWidget(self.tag_list)
+        tag_box.addWidget(self.no_tags_label)
+        form.addRow("Only tags:", tag_box)
+        form.addRow("Repeats:", self.repeat_box)
+        form.addRow("Threshold:", threshold_row)
+        hint = QLabel(
+            "Checked prompts and models become the run's columns, in this order. With no tag "
+            "checked, every case runs."
+        )
+        hint.setObjectName("muted")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(lists, 1)
+        layout.addWidget(hint)
+        layout.addLayout(form)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.buttons)
+        self.resize(680, 520)
+
+        for choice_list in (self.prompt_list, self.model_list, self.tag_list):
+            choice_list.itemChanged.connect(self._on_choices_item_changed)
+        self.repeat_box.valueChanged.connect(self._on_repeat_box_value_changed)
+        self.threshold_check.toggled.connect(self._on_threshold_check_toggled)
+        self._update()
+
+    # -- answers ----------------------------------------------------------------------------
+    def checked_prompts(self) -> tuple[str, ...]:
+        """The checked prompt columns, in list order."""
+        return _checked(self.prompt_list)
+
+    def checked_models(self) -> tuple[str, ...]:
+        """The checked model columns, in list order."""
+        return _checked(self.model_list)
+
+    def checked_tags(self) -> tuple[str, ...]:
+        """The checked tags (none: every case)."""
+        return _checked(self.tag_list)
+
+    def n_cases(self) -> int:
+        """The cases the chosen tags keep (the runner keeps a case with any of them)."""
+        tags = set(self.checked_tags())
+        cases = self.suite.cases
+        return len(cases) if not tags else sum(1 for case in cases if tags & set(case.tags))
+
+    def options(self) -> RunOptions:
+        """The run's options; the suite's own choices come out as empty tuples and None."""
+        prompts = self.checked_prompts()
+        models = self.checked_models()
+        own_prompts = tuple(spec.id for spec in self.suite.prompts)
+        own_models = tuple(spec.id for spec in self.suite.models)
+        repeat = self.repeat_box.value()
+        threshold = self.threshold_box.value() / 100.0 if self.threshold_check.isChecked() else None
+        return RunOptions(
+            repeat=None if repeat == self.suite.repeat else repeat,
+            threshold=threshold,
+            tags=self.checked_tags(),
+            prompts=() if prompts == own_prompts else prompts,
+            models=() if models == own_models else models,
+        )
+
+    def problem(self) -> str:
+        """Why the run cannot start yet ("" when it can)."""
+        if not self.checked_prompts():
+            return "Check at least one prompt."
+        if not self.checked_models():
+            return "Check at least one model."
+        return ""
+
+    # -- building ---------------------------------------------------------------------------
+    @staticmethod
+    def _choice_list(name: str) -> QListWidget:
+        widget = QListWidget()
+        widget.setObjectName(name)
+        widget.setUniformItemSizes(True)
+        return widget
+
+    @staticmethod
+    def _add_header(widget: QListWidget, text: str) -> None:
+        item = QListWidgetItem(text)
+        # A header is neither checkable nor selectable; it carries no ChoiceRole value.
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        font = QFont(item.font())
+        font.setBold(True)
+        item.setFont(font)
+        widget.addItem(item)
+
+    @staticmethod
+    def _add_choice(widget: QListWidget, value: str, note: str, *, checked: bool) -> None:
+        item = QListWidgetItem(f"{value}   ({note})" if note else value)
+        item.setFlags(
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsUserCheckable
+        )
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        item.setData(ChoiceRole, value)
+        item.setToolTip(value)
+        widget.addItem(item)
+
+    def _update(self) -> None:
+        self.count_label.setText(
+            cell_count_line(
+                len(self.checked_prompts()),
+                len(self.checked_models()),
+                self.n_cases(),
+                self.repeat_box.value(),
+            )
+        )
+        problem = self.problem()
+        self.reason_label.setText(problem)
+        self.reason_label.setVisible(bool(problem))
+        self.ok_button.setEnabled(not problem)
+        self.ok_button.setToolTip(problem or "Start the run with these columns and cases")
+
+    # -- slots ------------------------------------------------------------------------------
+    @Slot(QListWidgetItem)
+    def _on_choices_item_changed(self, item: QListWidgetItem) -> None:
+        self._update()
+
+    @Slot(int)
+    def _on_repeat_box_value_changed(self, value: int) -> None:
+        self._update()
+
+    @Slot(bool)
+    def _on_threshold_check_toggled(self, on: bool) -> None:
+        self.threshold_box.setEnabled(on)
+
+
+def _checked(widget: QListWidget) -> tuple[str, ...]:
+    items = (widget.item(row) for row in range(widget.count()))
+    return tuple(
+        str(item.data(ChoiceRole))
+        for item in items
+        if item.data(ChoiceRole) is not None and item.checkState() == Qt.CheckState.Checked
+    )
