@@ -23,7 +23,12 @@ from PySide6.QtWidgets import (
 
 from workbench.evals import CellResult, EvalRun, RunSnapshot
 from workbench.evals.summary import snapshot_columns
-from workbench.ui.evals.matrix_model import MatrixFilter, MatrixModel, rows_from_cases
+from workbench.ui.evals.matrix_model import (
+    MatrixData,
+    MatrixFilter,
+    MatrixModel,
+    rows_from_cases,
+)
 
 ALL_TAGS = "All tags"
 NO_BASELINE = "No baseline"
@@ -78,10 +83,14 @@ class GridPanel(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.grid)
 
-    def lay_out(self, snapshot: RunSnapshot) -> None:
-        """Empty the grid into the rows and columns of a run's snapshot; reset the filters."""
+    def lay_out(self, snapshot: RunSnapshot, data: MatrixData | None = None) -> None:
+        """Show the rows and columns of a run's snapshot, empty or with ``data`` (cells placed
+        on a worker thread by :func:`build_matrix`); reset the filters."""
         cases = snapshot.cases
-        self.matrix.set_layout(rows_from_cases(cases), snapshot_columns(snapshot))
+        if data is None:
+            self.matrix.set_layout(rows_from_cases(cases), snapshot_columns(snapshot))
+        else:
+            self.matrix.set_matrix(data)
         tags = sorted({tag for case in cases for tag in case.tags})
         self.tag_box.blockSignals(True)
         self.tag_box.clear()

@@ -17,13 +17,13 @@ from PySide6.QtWidgets import QFileDialog
 from workbench.evals import RunOptions
 from workbench.ui.error_dialogs import report_exception
 from workbench.ui.evals.library_panel import LibraryPanel, ask_export_target
+from workbench.ui.evals.promptfoo_import import SuiteImportFlow
 from workbench.ui.evals.run_controller import RunController
 from workbench.ui.evals.run_dialog import RunDialog
 from workbench.ui.evals.tasks import (
     ExportedRun,
     RunChoices,
     export_run_file,
-    import_suite,
     read_run_choices,
 )
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from workbench.ui.context import AppContext
 
-SUITE_FILES = "Suites (*.yaml *.yml *.json);;All files (*)"
+SUITE_FILES = "Suites and promptfoo configs (*.yaml *.yml *.json);;All files (*)"
 
 
 class LibraryActions(QObject):
@@ -57,16 +57,17 @@ class LibraryActions(QObject):
         self.run_dialog: RunDialog | None = None
         self.export_folder = Path.home()
         self._choices_pending = False
+        self.import_flow = SuiteImportFlow(context, page)
+        self.import_flow.imported.connect(self._on_import_flow_imported)
         library.import_button.clicked.connect(self._on_import_button_clicked)
         library.run_button.clicked.connect(self._on_run_button_clicked)
         library.resume_button.clicked.connect(self._on_resume_button_clicked)
         library.export_button.clicked.connect(self._on_export_button_clicked)
 
     def import_suite_path(self, path: Path) -> None:
-        """Import the suite file at ``path`` in the background; announce its name."""
-        self.context.run(
-            lambda task: import_suite(task, path), parent=self.page, success=self._on_suite_imported
-        ).run_in_background()
+        """Import the suite file at ``path`` in the background (a promptfoo config through
+        the provider-mapping dialog); announce its name."""
+        self.import_flow.start(path)
 
     def open_run_dialog(self) -> None:
         """Read what a run of the selected suite could use, then ask in the run dialog."""
@@ -113,8 +114,9 @@ class LibraryActions(QObject):
         if path:
             self.import_suite_path(Path(path))
 
-    def _on_suite_imported(self, name: str) -> None:
-        self.library.status.setText(f"Imported suite {name}.")
+    @Slot(str, str)
+    def _on_import_flow_imported(self, name: str, summary: str) -> None:
+        self.library.status.setText(summary)
         self.suite_imported.emit(name)
 
     @Slot()

@@ -28,7 +28,6 @@ from workbench.evals import (
     get_cell,
     get_run,
     get_suite,
-    import_suite_file,
     list_cells,
     list_runs,
     list_suites,
@@ -38,8 +37,10 @@ from workbench.evals import (
     run_matrix,
     save_suite,
 )
+from workbench.evals.summary import snapshot_columns
 from workbench.inventory import list_models
 from workbench.prompts import list_prompts
+from workbench.ui.evals.matrix_model import MatrixData, build_matrix, rows_from_cases
 from workbench.ui.operations import TaskContext
 
 
@@ -66,9 +67,24 @@ def read_library(task: TaskContext) -> Library:
     return Library(list_suites(task.store), list_runs(task.store))
 
 
-def read_run(task: TaskContext, run_id: int) -> tuple[EvalRun, list[CellResult]]:
-    """A run with its snapshot and its finished cells (light: no rendered prompt)."""
-    return get_run(task.store, run_id), list_cells(task.store, run_id, light=True)
+@dataclass(frozen=True)
+class ShownRun:
+    """A stored run read for the grid: the run, its finished cells (light: no rendered
+    prompt) and the grid's data with every cell placed, built here so that opening a run of
+    100,000 cells costs the GUI thread only a model reset."""
+
+    run: EvalRun
+    cells: list[CellResult]
+    grid: MatrixData
+
+
+def read_run(task: TaskContext, run_id: int) -> ShownRun:
+    """A run with its snapshot, its finished cells and the grid's data."""
+    run = get_run(task.store, run_id)
+    assert run.snapshot is not None
+    cells = list_cells(task.store, run_id, light=True)
+    rows = rows_from_cases(run.snapshot.cases)
+    return ShownRun(run, cells, build_matrix(rows, snapshot_columns(run.snapshot), cells))
 
 
 def read_cell(task: TaskContext, run_id: int, number: int) -> CellResult:
@@ -210,12 +226,6 @@ def find_regressions(task: TaskContext, run_a: int, run_b: int) -> Regressions:
     comparison = compare_runs(task.store, run_a, run_b)
     cases = frozenset(change.case_id for change in comparison.regressed)
     return Regressions(run_a, run_b, cases, len(comparison.regressed), len(comparison.fixed))
-
-
-def import_suite(task: TaskContext, path: Path) -> str:
-    """Read, validate and store a suite file; returns the suite's name."""
-    stored, _ = import_suite_file(task.store, path)
-    return stored.name
 
 
 def read_suite(task: TaskContext, name: str) -> StoredSuite:

@@ -32,12 +32,14 @@ from workbench.ui.evals.cell_detail import CellDetailView
 from workbench.ui.evals.grid_panel import GridPanel
 from workbench.ui.evals.library_actions import LibraryActions
 from workbench.ui.evals.library_panel import LibraryPanel, run_label
+from workbench.ui.evals.matrix_model import MatrixData
 from workbench.ui.evals.run_controller import RunController
 from workbench.ui.evals.suite_editor import SuiteCasesEditor
 from workbench.ui.evals.summary_panel import SummaryPanel
 from workbench.ui.evals.tasks import (
     Library,
     Regressions,
+    ShownRun,
     find_regressions,
     read_cell,
     read_library,
@@ -94,7 +96,7 @@ class EvaluationsPage(QWidget):
         self.grid, self.tag_box = self.grid_panel.grid, self.grid_panel.tag_box
         self.baseline_box = self.grid_panel.baseline_box
         self.failures_only = self.grid_panel.failures_only
-        self.summary = SummaryPanel()
+        self.summary = SummaryPanel(context=context)
         self.editor = SuiteCasesEditor(context)
         self.editor.cases_saved.connect(self._on_editor_cases_saved)
         self.cases_model = self.editor.model
@@ -215,11 +217,11 @@ class EvaluationsPage(QWidget):
         ).failure(lambda error: self._on_cell_replay_failed(cell, error)).run_in_background()
 
     # -- grid -------------------------------------------------------------------------------
-    def _lay_out(self, run: EvalRun) -> None:
+    def _lay_out(self, run: EvalRun, data: MatrixData | None = None) -> None:
         assert run.snapshot is not None
         self.shown_run_id = run.id
         self.threshold = run.snapshot.threshold
-        self.grid_panel.lay_out(run.snapshot)
+        self.grid_panel.lay_out(run.snapshot, data)
         self.detail.clear_cell()
 
     def _add_cells(self, cells: list[CellResult]) -> None:
@@ -249,12 +251,12 @@ class EvaluationsPage(QWidget):
         self.refresh()
         self.cases_saved.emit(stored)
 
-    def _on_run_read(self, value: tuple[EvalRun, list[CellResult]]) -> None:
-        run, cells = value
+    def _on_run_read(self, shown: ShownRun) -> None:
+        run = shown.run
         if self.controller.running:
             return  # a live run owns the grid
-        self._lay_out(run)
-        self._add_cells(cells)
+        self._lay_out(run, shown.grid)
+        self.summary.set_cells(shown.cells, self.matrix.columns, self.threshold)
         self.status.setText(run_label(run))
         self.run_loaded.emit(run.id)
 
