@@ -7,8 +7,15 @@ Linux too (where platform themes vary). "system" follows the colour scheme the p
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QWidget,
+)
 
 THEMES = ("system", "light", "dark")
 ACCENT = "#2f7dd1"
@@ -31,6 +38,38 @@ QFrame#laneHeader { border-bottom: 1px solid palette(mid); }
 """
 
 
+_OUTLINED = (
+    QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+    QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+)
+
+
+class WorkbenchStyle(QProxyStyle):
+    """Fusion, with check boxes that can be seen on a dark palette.
+
+    Fusion outlines a check box in the window colour darkened, which on a dark palette is
+    nearly black on a nearly black box: an unchecked box all but vanishes (in lists too). On
+    dark palettes the indicator gets a light outline drawn over Fusion's own.
+    """
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        """Fusion's drawing, plus the outline of check boxes on dark palettes."""
+        super().drawPrimitive(element, option, painter, widget)
+        if element in _OUTLINED and option.palette.color(QPalette.ColorRole.Base).lightness() < 96:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(QPen(option.palette.color(QPalette.ColorRole.PlaceholderText), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(option.rect.adjusted(1, 1, -1, -1).toRectF(), 2, 2)
+            painter.restore()
+
+
 def resolved_scheme(theme: str) -> str:
     """'light' or 'dark': what ``theme`` means on this machine now."""
     if theme in ("light", "dark"):
@@ -47,9 +86,11 @@ def apply_theme(app: QApplication, theme: str) -> str:
     scheme = resolved_scheme(theme if theme in THEMES else "system")
     if app.property("workbenchScheme") == scheme:
         return scheme
-    style = QStyleFactory.create("Fusion")
-    if style is not None and app.style().name().lower() != "fusion":
-        app.setStyle(style)
+    if not app.property("workbenchStyled"):
+        fusion = QStyleFactory.create("Fusion")
+        if fusion is not None:
+            app.setStyle(WorkbenchStyle(fusion))
+            app.setProperty("workbenchStyled", True)
     app.setPalette(dark_palette() if scheme == "dark" else light_palette())
     app.setStyleSheet(_STYLE_SHEET)
     app.setProperty("workbenchScheme", scheme)
