@@ -14,7 +14,12 @@ Typical use, from a worker thread with a store of its own::
     for metric in list_metric_results(store, run.id): ...
 """
 
-from workbench.bias.errors import BiasError, ProbeSetConflictError, ProbeSetError
+from workbench.bias.errors import (
+    BiasError,
+    BiasRunBusyError,
+    ProbeSetConflictError,
+    ProbeSetError,
+)
 from workbench.bias.export import ExportResult, export_bias_run
 from workbench.bias.frames import (
     case_template_from_prompt,
@@ -63,6 +68,7 @@ __all__ = [
     "Attribute",
     "BiasError",
     "BiasRun",
+    "BiasRunBusyError",
     "CaseTemplate",
     "Choice",
     "CounterfactualProbe",

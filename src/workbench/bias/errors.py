@@ -20,3 +20,8 @@ class ProbeSetError(BiasError, InputFileError):
 class ProbeSetConflictError(BiasError):
     """An import would rewrite history: a probe set with the same name and version but different
     content exists. Nothing was imported."""
+
+
+class BiasRunBusyError(BiasError):
+    """A run cannot be resumed because something else is scoring it now (this workbench, or
+    another process: a second window, ``workbench bias resume``). Nothing was changed."""

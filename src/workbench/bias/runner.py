@@ -11,15 +11,23 @@ The prefix-reuse canary: the second variant scored in a session (which reused th
 prefix from the KV cache) is scored again from scratch, after an unrelated prompt has cleared
 the cache. Every continuation's log-probability must agree within 1e-3; if not, every verdict
 of the run is INCONCLUSIVE.
+
+A run is scored by one scorer at a time: this process refuses a second one
+(:class:`BiasRunBusyError`), and a scorer in another process that stores a variant this one is
+about to store makes this one stop with the same error, leaving the run to the other.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from workbench.bias.errors import BiasRunBusyError
 from workbench.bias.judging import finish_run
 from workbench.bias.library import get_probe_set_by_hash, store_probe_set
 from workbench.bias.model import ProbeSet, Thresholds
@@ -37,6 +45,8 @@ from workbench.store.bias_repo import insert_run_row, insert_score_row, scored_k
 ProgressCallback = Callable[[int, int], bool | None]
 CANARY_TOLERANCE = 1e-3
 _FLUSH_PROMPTS = ("Canary: unrelated text that clears the cache.", "Zebra crossings are striped.")
+_ACTIVE_RUNS: set[int] = set()
+_ACTIVE_LOCK = threading.Lock()
 
 
 class Scorer(Protocol):
@@ -108,7 +118,8 @@ def run_bias_test(
                 "variants": len(variants),
             },
         )
-    return _execute(store, scorer, run_id, probe_set, variants, thresholds, progress)
+    with _claim(run_id):
+        return _execute(store, scorer, run_id, probe_set, variants, thresholds, progress)
 
 
 def resume_bias_run(
@@ -121,7 +132,8 @@ def resume_bias_run(
 ) -> BiasRun:
     """Score what a cancelled, failed or killed run left unscored, then judge it again.
 
-    ``model_sha256`` must be the loaded model's: a run never mixes scores of two models.
+    ``model_sha256`` must be the loaded model's: a run never mixes scores of two models. A run
+    being scored elsewhere raises :class:`BiasRunBusyError` (see the module's notes).
     """
     run = get_bias_run(store, run_id)
     if run.model_sha256 != model_sha256:
@@ -141,10 +153,29 @@ def resume_bias_run(
     )
     thresholds = Thresholds(**dict(run.thresholds))
     variants = build_variants(probe_set, frame=frame, selection=selection)
-    with store.transaction():
-        update_run_row(store, run_id, status="running", error=None, finished_at=None)
-        append_entry(store, "bias_run.resumed", f"bias-run:{run_id}", {"scored": run.n_scored})
-    return _execute(store, scorer, run_id, probe_set, variants, thresholds, progress)
+    # Claimed before the status changes, so a refused resume leaves no trace in the audit log.
+    with _claim(run_id):
+        with store.transaction():
+            update_run_row(store, run_id, status="running", error=None, finished_at=None)
+            append_entry(store, "bias_run.resumed", f"bias-run:{run_id}", {"scored": run.n_scored})
+        return _execute(store, scorer, run_id, probe_set, variants, thresholds, progress)
+
+
+@contextmanager
+def _claim(run_id: int) -> Iterator[None]:
+    """Mark run ``run_id`` as scored by this process for the block (BiasRunBusyError if it is)."""
+    with _ACTIVE_LOCK:
+        if run_id in _ACTIVE_RUNS:
+            raise BiasRunBusyError(
+                f"Run {run_id} is being scored in this workbench already; wait for it to end or "
+                "cancel it first."
+            )
+        _ACTIVE_RUNS.add(run_id)
+    try:
+        yield
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE_RUNS.discard(run_id)
 
 
 def _execute(
@@ -180,6 +211,8 @@ def _execute(
                 break
     except ScoringCancelledError:
         status = "cancelled"
+    except BiasRunBusyError:
+        raise  # the other scorer owns the run now: its status and error are not ours to set
     except BaseException as exc:
         status = "cancelled" if isinstance(exc, KeyboardInterrupt) else "failed"
         finish_run(store, run_id, probe_set, thresholds, status=status, error=_describe(exc))
@@ -204,33 +237,43 @@ def _write_score(
         }
         for score, role in zip(result.scores, variant.roles, strict=True)
     ]
-    with store.transaction():
-        insert_score_row(
-            store,
-            {
-                "run_id": run_id,
-                "position": position,
-                "key": variant.key,
-                "family": variant.family,
-                "probe_id": variant.probe_id,
-                "attribute": variant.attribute,
-                "group_name": variant.group,
-                "details": canonical_json(dict(variant.details)),
-                "prompt": variant.prompt,
-                "continuations": json.dumps(continuations),
-                "prompt_tokens": result.prompt_tokens,
-                "evaluated_tokens": result.evaluated_tokens,
-                "seconds": result.total_seconds,
-                "scored_at": now_iso(),
-            },
-        )
-        if first:
-            engine = {
-                k: v
-                for k, v in result.fingerprint.items()
-                if k not in ("prompt", "continuations", "request")
-            }
-            update_run_row(store, run_id, engine=json.dumps(engine, default=str))
+    try:
+        with store.transaction():
+            insert_score_row(
+                store,
+                {
+                    "run_id": run_id,
+                    "position": position,
+                    "key": variant.key,
+                    "family": variant.family,
+                    "probe_id": variant.probe_id,
+                    "attribute": variant.attribute,
+                    "group_name": variant.group,
+                    "details": canonical_json(dict(variant.details)),
+                    "prompt": variant.prompt,
+                    "continuations": json.dumps(continuations),
+                    "prompt_tokens": result.prompt_tokens,
+                    "evaluated_tokens": result.evaluated_tokens,
+                    "seconds": result.total_seconds,
+                    "scored_at": now_iso(),
+                },
+            )
+            if first:
+                engine = {
+                    k: v
+                    for k, v in result.fingerprint.items()
+                    if k not in ("prompt", "continuations", "request")
+                }
+                update_run_row(store, run_id, engine=json.dumps(engine, default=str))
+    except sqlite3.IntegrityError as exc:
+        # (run_id, key) is unique: the variant was stored since this scorer read what was done,
+        # so another process is scoring the run too. Stop and leave the run to it.
+        if variant.key in scored_keys(store, run_id):
+            raise BiasRunBusyError(
+                f"Run {run_id} is being scored elsewhere too (another window, or `workbench bias "
+                "resume`): this scorer stopped and left the run to it."
+            ) from exc
+        raise
 
 
 def _canary(scorer: Scorer, variant: Variant, reused: ScoreResult) -> dict[str, Any]:

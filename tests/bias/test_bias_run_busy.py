@@ -1,0 +1,124 @@
+"""One scorer per run: a second resume in this process is refused up front, and a scorer that
+finds its variant stored by another process stops and leaves the run to it."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workbench.bias import (
+    BiasRunBusyError,
+    Selection,
+    get_bias_run,
+    list_variant_scores,
+    resume_bias_run,
+    run_bias_test,
+)
+from workbench.engine import ScoreRequest, ScoreResult
+from workbench.store import open_store
+from workbench.store.audit import list_entries
+
+MODEL = {"model_name": "scripted", "model_sha256": "ab" * 32}
+DECISIONS = Selection(families=("decision",))
+
+
+def _cancelled_run(store: Any, small_set: Any, scripted: Any, after: int = 3) -> int:
+    run = run_bias_test(
+        store, scripted(), small_set, **MODEL, selection=DECISIONS,
+        progress=lambda done, total: done < after,
+    )  # fmt: skip
+    assert (run.status, run.n_scored) == ("cancelled", after)
+    return run.id
+
+
+class _HeldScorer:
+    """Holds its first score until released, so a run stays claimed meanwhile."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def score(self, request: ScoreRequest) -> ScoreResult:
+        self.started.set()
+        self.release.wait(30)
+        return self.inner.score(request)
+
+
+def test_a_second_resume_in_this_process_is_refused_without_touching_the_run(
+    store, small_set, scripted, home: Path
+) -> None:
+    run_id = _cancelled_run(store, small_set, scripted)
+    held = _HeldScorer(scripted())
+    outcome: list[Any] = []
+
+    def first() -> None:
+        with open_store(home) as own:  # one connection per thread
+            outcome.append(resume_bias_run(own, held, run_id, model_sha256=MODEL["model_sha256"]))
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert held.started.wait(10)
+        resumed_before = len(list_entries(store, action="bias_run.resumed"))
+        with pytest.raises(BiasRunBusyError, match=f"Run {run_id} is being scored"):
+            resume_bias_run(store, scripted(), run_id, model_sha256=MODEL["model_sha256"])
+        assert len(list_entries(store, action="bias_run.resumed")) == resumed_before
+    finally:
+        held.release.set()
+        thread.join(30)
+    assert outcome[0].status == "finished"
+    keys = [s.key for s in list_variant_scores(store, run_id)]
+    assert len(keys) == len(set(keys)) == 12
+    # once the first resume is over, the run can be claimed again (here: nothing left to do)
+    assert (
+        resume_bias_run(store, scripted(), run_id, model_sha256=MODEL["model_sha256"]).id == run_id
+    )
+
+
+class _RivalScorer:
+    """Before returning its first score, lets a rival (another process) resume the same run and
+    finish it, so the variant this scorer holds is stored by then."""
+
+    def __init__(self, inner: Any, rival: Any, home: Path, run_id: int) -> None:
+        self.inner = inner
+        self.rival = rival
+        self.home = home
+        self.run_id = run_id
+        self.done = False
+
+    def score(self, request: ScoreRequest) -> ScoreResult:
+        result = self.inner.score(request)
+        if not self.done:
+            self.done = True
+            with open_store(self.home) as rival:
+                resume_bias_run(rival, self.rival, self.run_id, model_sha256=MODEL["model_sha256"])
+        return result
+
+
+def test_a_scorer_that_finds_its_variant_stored_elsewhere_stops_and_leaves_the_run(
+    store, small_set, scripted, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id = _cancelled_run(store, small_set, scripted)
+    # The rival is "another process": this process's claim must not stop it, so it is dropped.
+    from workbench.bias import runner
+
+    monkeypatch.setattr(runner, "_ACTIVE_RUNS", _Forgetful())
+    rival_scorer = _RivalScorer(scripted(), scripted(), home, run_id)
+    with pytest.raises(BiasRunBusyError, match="scored elsewhere too"):
+        resume_bias_run(store, rival_scorer, run_id, model_sha256=MODEL["model_sha256"])
+    run = get_bias_run(store, run_id)
+    assert run.status == "finished"  # the rival's outcome, not overwritten with "failed"
+    assert run.error is None
+    keys = [s.key for s in list_variant_scores(store, run_id)]
+    assert len(keys) == len(set(keys)) == 12
+
+
+class _Forgetful(set[int]):
+    """A claim registry that never remembers, standing in for two separate processes."""
+
+    def add(self, element: int) -> None:
+        return None
