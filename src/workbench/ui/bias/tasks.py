@@ -1,14 +1,17 @@
 """What the Bias page runs on worker threads: plain functions of a :class:`TaskContext`.
 
 Nothing here touches a widget. A run gets a model host of its own (its own process), so a bias
-test never competes with the playground's model; cancelling stops the variant in flight.
+test never competes with the playground's model; cancelling stops the variant in flight. A
+resumed run goes through the same host and cancel plumbing as a new one.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.bias import (
@@ -20,12 +23,14 @@ from workbench.bias import (
     Selection,
     VariantScore,
     chat_frame,
+    frame_for_run,
     get_bias_run,
     get_probe_set,
     list_bias_runs,
     list_metric_results,
     list_probe_sets,
     list_variant_scores,
+    resume_bias_run,
     run_bias_test,
     with_overrides,
 )
@@ -39,12 +44,15 @@ from workbench.ui.bias.evidence import (
 
 if TYPE_CHECKING:
     from workbench.engine import ModelHost
+    from workbench.inventory import ModelRecord
     from workbench.ui.operations import TaskContext
 
 #: Builds the model host a run uses; tests replace it with a fake scorer.
 RunHostFactory = Callable[["TaskContext"], "ModelHost"]
 CANCEL_POLL_S = 0.1
 PAIRS_SHOWN = 25
+#: Statuses of runs that can be resumed ("running" too: a run whose process was killed stays so).
+RESUMABLE = frozenset({"cancelled", "failed", "running"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,20 @@ class RunSpec:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     attributes: tuple[str, ...] = ()
     max_probes: int | None = None
+    #: A prompt version (``NAME@REF``) that frames the probes and that counterfactual cases
+    #: fill, as ``workbench bias run --prompt`` does; None leaves counterfactual cases out.
+    prompt_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class PromptChoice:
+    """A prompt version the run panel offers: by label (``support-reply@production``) or by
+    number (``support-reply@2``)."""
+
+    ref: str
+    version: int
+    variables: tuple[str, ...]
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,22 @@ class RunDetails:
 def read_probe_sets(task: TaskContext) -> list[ProbeSet]:
     """Every probe set on offer, shipped and imported (worker thread)."""
     return [get_probe_set(task.store, info.ref) for info in list_probe_sets(task.store)]
+
+
+def read_prompt_choices(task: TaskContext) -> list[PromptChoice]:
+    """Every stored prompt's labels, then its versions newest first, by prompt name (worker
+    thread)."""
+    from workbench.prompts import list_prompts, version_history
+
+    choices: list[PromptChoice] = []
+    for prompt in list_prompts(task.store):
+        versions = {v.version: v for v in version_history(task.store, prompt.name)}
+        for label, number in prompt.labels.items():
+            variables = versions[number].variables if number in versions else ()
+            choices.append(PromptChoice(f"{prompt.name}@{label}", number, variables, label))
+        for number in sorted(versions, reverse=True):
+            choices.append(PromptChoice(versions[number].ref, number, versions[number].variables))
+    return choices
 
 
 def read_runs(task: TaskContext) -> list[BiasRun]:
@@ -122,21 +160,98 @@ def run_bias(
 ) -> RunDetails:
     """Load the model in a host of its own and run ``spec``; progress goes to ``task.report``
     and a cancel stops the variant in flight (the run keeps what it scored)."""
-    from workbench.engine import LoadRequest, LoadSettings
     from workbench.inventory import get_model
-    from workbench.store.settings_repo import get_setting
 
     store = task.store
     probe_set = get_probe_set(store, spec.probe_set_ref)
     thresholds = with_overrides(probe_set.defaults, dict(spec.thresholds))
-    families = tuple(f for f in probe_set.families() if f != "counterfactual")
-    if not families:
-        raise BiasError(
-            f"{probe_set.ref} holds only counterfactual cases, which need a prompt to fill; "
-            "run it from the command line with --prompt NAME@REF."
-        )
+    families = probe_set.families()
+    if spec.prompt_ref is None:
+        # Counterfactual cases fill a prompt; without one the panel says they are skipped.
+        families = tuple(f for f in families if f != "counterfactual")
+        if not families:
+            raise BiasError(
+                f"{probe_set.ref} holds only counterfactual cases, which need a prompt to fill: "
+                "choose one under Prompt."
+            )
     selection = Selection(families=families, attributes=spec.attributes, max_probes=spec.max_probes)
     record = get_model(store, spec.model_name)
+    with _loaded_host(task, record, host_factory) as host:
+        if spec.prompt_ref is not None:
+            frame = frame_for_run(
+                store, host, probe_set, prompt_ref=spec.prompt_ref, selection=selection
+            )
+        else:
+            system = spec.system_prompt.strip() or None
+            if record.has_chat_template:
+                frame = chat_frame(host, system=system)
+            else:
+                frame = PromptFrame(prefix=f"{system}\n\n" if system else "")
+        run = run_bias_test(
+            store,
+            host,
+            probe_set,
+            model_name=record.name,
+            model_sha256=record.sha256,
+            thresholds=thresholds,
+            selection=selection,
+            frame=frame,
+            progress=task.report,
+        )
+    return read_run(task, run.id)
+
+
+def resume_bias(
+    task: TaskContext, run_id: int, host_factory: RunHostFactory = default_run_host
+) -> RunDetails:
+    """Score what run ``run_id`` left unscored with the model it used, then judge it again.
+
+    Refused with a message (a :class:`BiasError`) before the model loads when the run is
+    finished or its model was removed or changed; a run scored elsewhere raises
+    :class:`~workbench.bias.BiasRunBusyError`.
+    """
+    store = task.store
+    run = get_bias_run(store, run_id)
+    if run.status not in RESUMABLE:
+        raise BiasError(f"Run {run_id} is {run.status}: there is nothing left to resume.")
+    record = check_run_model(task, run)
+    with _loaded_host(task, record, host_factory) as host:
+        resume_bias_run(store, host, run_id, model_sha256=record.sha256, progress=task.report)
+    return read_run(task, run_id)
+
+
+def check_run_model(task: TaskContext, run: BiasRun) -> ModelRecord:
+    """The registered model ``run`` scored, if its file is still the one it scored."""
+    from workbench.errors import NotFoundError
+    from workbench.inventory import get_model, hash_file
+
+    cannot = f"Run {run.id} cannot be resumed"
+    try:
+        record = get_model(task.store, run.model_name)
+    except NotFoundError as exc:
+        raise BiasError(f"{cannot}: its model {run.model_name} is no longer registered.") from exc
+    path = Path(record.path)
+    # A run never mixes two models' scores, so a file replaced since the run refuses it.
+    # hash_file reuses the stored hash while the file's size and mtime are unchanged.
+    if not path.is_file():
+        raise BiasError(f"{cannot}: the model file {path} is missing.")
+    if record.sha256 != run.model_sha256 or hash_file(path, store=task.store) != run.model_sha256:
+        raise BiasError(
+            f"{cannot}: the model file {path} changed since the run scored it (sha256 "
+            f"{run.model_sha256[:12]}). Start a new run to test the model as it is now."
+        )
+    return record
+
+
+@contextmanager
+def _loaded_host(
+    task: TaskContext, record: ModelRecord, host_factory: RunHostFactory
+) -> Iterator[ModelHost]:
+    """A host of the run's own with ``record`` loaded; a cancel of ``task`` stops its work."""
+    from workbench.engine import LoadRequest, LoadSettings
+    from workbench.store.settings_repo import get_setting
+
+    store = task.store
     host = host_factory(task)
     stop_watching = threading.Event()
 
@@ -161,27 +276,11 @@ def run_bias(
                 model_name=record.name,
             )
         )
-        system = spec.system_prompt.strip() or None
-        if record.has_chat_template:
-            frame = chat_frame(host, system=system)
-        else:
-            frame = PromptFrame(prefix=f"{system}\n\n" if system else "")
-        run = run_bias_test(
-            store,
-            host,
-            probe_set,
-            model_name=record.name,
-            model_sha256=record.sha256,
-            thresholds=thresholds,
-            selection=selection,
-            frame=frame,
-            progress=task.report,
-        )
+        yield host
     finally:
         stop_watching.set()
         watcher.join()
         host.close()
-    return read_run(task, run.id)
 
 
 def describe_thresholds(values: Mapping[str, Any]) -> str:

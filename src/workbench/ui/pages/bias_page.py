@@ -1,51 +1,41 @@
 """The Bias page: run a probe set against a model and read its verdicts and evidence.
 
-Left: the run panel (probe set, model, optional system prompt, thresholds prefilled from the
-probe set; Run, Cancel, progress) over the list of earlier runs. Right: the open run's verdict
-table, forest plots per attribute, per-group P(favourable) with a scenario x group heatmap, and
-the variant pairs that differ most, each openable to see both exact prompts and their
-log-probabilities. All work happens in
+Left: the run panel (probe set, model, prompt version or system prompt, thresholds prefilled
+from the probe set; Run, Cancel, progress) over the list of earlier runs, where a stopped run
+can be resumed. Right: the open run's verdict table, forest plots per attribute, per-group
+P(favourable) with a scenario x group heatmap, and the variant pairs that differ most, each
+openable to see both exact prompts and their log-probabilities. All work happens in
 :mod:`workbench.ui.bias.tasks` on worker threads.
+
+Keys, as on the Evaluations page: Ctrl+R runs, Esc (or Ctrl+.) cancels the running test, F5
+reads everything again.
 """
 
 from __future__ import annotations
 
-import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFrame,
-    QHeaderView,
-    QLabel,
-    QScrollArea,
-    QSplitter,
-    QTableView,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from workbench.bias import BiasRun, ProbeSet
-from workbench.ui.bias.forest_plot import ForestPlots
-from workbench.ui.bias.group_charts import GroupCharts
-from workbench.ui.bias.item_models import (
-    PairsTableModel,
-    RunsTableModel,
-    VerdictTableModel,
-    verdict_colors,
-)
 from workbench.ui.bias.pair_dialog import PairDialog
 from workbench.ui.bias.run_panel import RunPanel
+from workbench.ui.bias.run_view import FOREST_TAB, GROUPS_TAB, PAIRS_TAB, VERDICTS_TAB, RunView
+from workbench.ui.bias.runs_panel import RunsPanel
 from workbench.ui.bias.tasks import (
+    PromptChoice,
     RunDetails,
     RunHostFactory,
     RunSpec,
     default_run_host,
     read_probe_sets,
+    read_prompt_choices,
     read_run,
     read_runs,
+    resume_bias,
     run_bias,
 )
 
@@ -53,20 +43,11 @@ if TYPE_CHECKING:
     from workbench.ui.context import AppContext
     from workbench.ui.operations import BackgroundOp
 
+__all__ = ["FOREST_TAB", "GROUPS_TAB", "PAIRS_TAB", "VERDICTS_TAB", "BiasPage"]
+
 PROGRESS_POLL_MS = 100
+CANCEL_KEYS = "Ctrl+."
 PREFERRED_PROBE_SET = "decisions-hiring-lending-housing"
-VERDICTS_TAB, FOREST_TAB, GROUPS_TAB, PAIRS_TAB = range(4)
-
-
-def _table(name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.setWordWrap(False)
-    return view
 
 
 class BiasPage(QWidget):
@@ -87,90 +68,41 @@ class BiasPage(QWidget):
         self.details: RunDetails | None = None
         self.running_op: BackgroundOp[Any] | None = None
         self.probe_sets_loaded = False
+        self.prompts_loaded = False
+        self.resuming: int | None = None  # id of the run being resumed, if that is what runs
         self._runs_token = 0
 
         self.run_panel = RunPanel()
         self.run_panel.run_requested.connect(self._on_run_panel_run_requested)
         self.run_panel.cancel_requested.connect(self._on_run_panel_cancel_requested)
-        self.runs_model = RunsTableModel(self)
-        self.runs_view = _table("biasRuns")
-        self.runs_view.setModel(self.runs_model)
-        self.runs_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.runs_view.activated.connect(self._on_runs_view_activated)
-        self.runs_view.clicked.connect(self._on_runs_view_activated)
-        runs_box = QWidget()
-        runs_layout = QVBoxLayout(runs_box)
-        runs_layout.setContentsMargins(0, 0, 0, 0)
-        runs_layout.addWidget(QLabel("<b>Runs</b> (click one to open it)"))
-        runs_layout.addWidget(self.runs_view)
+        self.runs_panel = RunsPanel()
+        self.runs_panel.run_activated.connect(self._on_runs_panel_run_activated)
+        self.runs_panel.resume_requested.connect(self._on_runs_panel_resume_requested)
+        self.runs_panel.refresh_requested.connect(self._on_runs_panel_refresh_requested)
+        self.runs_model = self.runs_panel.model
+        self.runs_view = self.runs_panel.view
         panel_scroll = QScrollArea()
         panel_scroll.setWidgetResizable(True)
         panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
         panel_scroll.setWidget(self.run_panel)
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(panel_scroll)
-        left.addWidget(runs_box)
+        left.addWidget(self.runs_panel)
         left.setStretchFactor(1, 1)
         left.setSizes([640, 260])
 
-        self.header = QLabel("No run open. Set up a run on the left, or open an earlier one.")
-        self.header.setObjectName("biasRunHeader")
-        self.header.setWordWrap(True)
-        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.verdict_model = VerdictTableModel(self)
-        self.verdict_view = _table("biasVerdicts")
-        self.verdict_view.setModel(self.verdict_model)
-        self.verdict_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.verdict_view.horizontalHeader().setStretchLastSection(True)
-        self.verdict_view.selectionModel().currentRowChanged.connect(
-            self._on_verdict_view_current_changed
-        )
-        self.reason = QLabel()
-        self.reason.setWordWrap(True)
-        self.reason.setObjectName("hint")
-        verdicts = QWidget()
-        verdicts_layout = QVBoxLayout(verdicts)
-        verdicts_layout.addWidget(self.verdict_view, 1)
-        verdicts_layout.addWidget(self.reason)
-        self.forest = ForestPlots()
-        self.pairs_model = PairsTableModel(self)
-        self.pairs_view = _table("biasPairs")
-        self.pairs_view.setModel(self.pairs_model)
-        self.pairs_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.pairs_view.horizontalHeader().setStretchLastSection(True)
-        self.pairs_view.activated.connect(self._on_pairs_view_activated)
-        pairs = QWidget()
-        pairs_layout = QVBoxLayout(pairs)
-        pairs_hint = QLabel(
-            "Variants of one scenario that differ only in the group, largest difference in "
-            "log-odds first. Double-click (or Enter) to see both exact prompts."
-        )
-        pairs_hint.setWordWrap(True)
-        pairs_layout.addWidget(pairs_hint)
-        pairs_layout.addWidget(self.pairs_view, 1)
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("biasTabs")
-        self.tabs.insertTab(VERDICTS_TAB, verdicts, "Verdicts")
-        self.tabs.insertTab(FOREST_TAB, self.forest, "Forest plot")
-        self.groups = GroupCharts()
-        self.tabs.insertTab(GROUPS_TAB, self.groups, "Groups")
-        self.tabs.insertTab(PAIRS_TAB, pairs, "Largest differences")
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.header)
-        right_layout.addWidget(self.tabs, 1)
+        self.run_view = RunView()
+        # The page's parts by the names they had before the view was split out (tests use them).
+        view = self.run_view
+        self.header, self.tabs, self.reason = view.header, view.tabs, view.reason
+        self.verdict_model, self.verdict_view = view.verdict_model, view.verdict_view
+        self.pairs_model, self.pairs_view = view.pairs_model, view.pairs_view
+        self.forest, self.groups = view.forest, view.groups
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("biasSplitter")
         self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
+        self.splitter.addWidget(self.run_view)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([420, 900])
         layout = QVBoxLayout(self)
@@ -179,6 +111,7 @@ class BiasPage(QWidget):
         self._poll = QTimer(self)
         self._poll.setInterval(PROGRESS_POLL_MS)
         self._poll.timeout.connect(self._on_poll_timeout)
+        self._build_actions()
         context.store_opened.connect(self._on_context_store_opened)
         context.models_refreshed.connect(self._on_context_models_refreshed)
         if context.store_ready:
@@ -198,11 +131,51 @@ class BiasPage(QWidget):
         return self.details.run if self.details else None
 
     def page_activated(self) -> None:
-        """Called each time the page is shown: re-read the runs."""
+        """Called each time the page is shown: re-read the runs and the prompt versions (the
+        Prompts page may have moved a label)."""
         if self.context.store_ready:
             self.refresh_runs()
+            self._read_prompts()
+
+    def _build_actions(self) -> None:
+        # Window shortcuts of a page in the window's stack fire only while the page is shown,
+        # so they work with the focus in the sidebar and never clash with other pages' keys.
+        def action(text: str, keys: tuple[str, ...], slot: Callable[[], Any]) -> QAction:
+            made = QAction(text, self)
+            made.setShortcuts([QKeySequence(key) for key in keys])
+            made.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            made.triggered.connect(slot)
+            self.addAction(made)
+            return made
+
+        self.run_action = action("Run", ("Ctrl+R",), self._on_run_action_triggered)
+        # Enabled only while a test runs, so the Playground's Esc (Stop) keeps its key
+        # otherwise. While both run, Esc is ambiguous; Ctrl+. (as on the Evaluations page)
+        # always cancels the bias test.
+        self.cancel_action = action(
+            "Cancel run", ("Esc", CANCEL_KEYS), self._on_cancel_action_triggered
+        )
+        self.cancel_action.setEnabled(False)
+        self.refresh_action = action("Refresh", ("F5",), self._on_refresh_action_triggered)
 
     # Loading ---------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the runs, the probe sets and the prompt versions (F5)."""
+        if self.context.store_ready:
+            self._read_probe_sets()
+            self._read_prompts()
+            self.refresh_runs()
+
+    def _read_probe_sets(self) -> None:
+        self.context.run(
+            read_probe_sets, parent=self, success=self._on_probe_sets_read
+        ).run_in_background()
+
+    def _read_prompts(self) -> None:
+        self.context.run(
+            read_prompt_choices, parent=self, success=self._on_prompt_choices_read
+        ).run_in_background()
 
     @Slot()
     def refresh_runs(self) -> None:
@@ -222,47 +195,9 @@ class BiasPage(QWidget):
     def show_details(self, details: RunDetails) -> None:
         """Show ``details`` on the right."""
         self.details = details
-        run = details.run
-        self.verdict_model.set_results(details.metrics)
-        self.forest.set_results(details.metrics)
-        self.groups.set_evidence(details.rates, details.grids)
-        self.pairs_model.set_pairs(details.pairs)
-        self.reason.clear()
-        self.header.setText(self._header_html(run))
-        row = self.runs_model.row_of(run.id)
-        if row >= 0:
-            self.runs_view.selectRow(row)
+        self.run_view.show_details(details)
+        self.runs_panel.select_run(details.run.id)
         self.run_opened.emit(details)
-
-    @staticmethod
-    def _header_html(run: BiasRun) -> str:
-        verdict = "–"
-        if run.verdict is not None:
-            text, background = verdict_colors(run.verdict)
-            tint = f"{background.red()}, {background.green()}, {background.blue()}, " + str(
-                background.alpha()
-            )
-            verdict = (
-                f"<span style='color:{text.name()}; background-color:rgba({tint}); "
-                f"font-weight:bold'>&nbsp;{run.verdict.value}&nbsp;</span>"
-            )
-        status = run.status
-        if run.status != "finished":
-            status += f" after {run.n_scored} of {run.n_variants} variants"
-        canary = ""
-        if run.canary and not run.canary.get("passed", True):
-            canary = " · <b>prefix-reuse canary failed</b>: every verdict is INCONCLUSIVE"
-        error = f"<br>Error: {html.escape(run.error)}" if run.error else ""
-        frame = dict(run.frame)
-        if frame.get("ref"):
-            framing = f"prompt {frame['ref']}"
-        else:
-            framing = "chat template" if frame.get("prefix") else "plain text"
-        return (
-            f"<b>Run #{run.id}</b> · {html.escape(run.probe_set_ref)} · "
-            f"{html.escape(run.model_name)} · {html.escape(framing)} · {html.escape(status)} · "
-            f"verdict {verdict}{canary}{error}"
-        )
 
     # Running ---------------------------------------------------------------------------------
 
@@ -271,12 +206,21 @@ class BiasPage(QWidget):
         if self.running:
             return
         factory = type(self).host_factory
-        op = self.context.run(
-            lambda task: run_bias(task, spec, factory), parent=self, success=self._on_run_done
-        )
-        op.failure(self._on_run_failed).with_progress("Running the bias test…", cancellable=True)
+        self._start(lambda task: run_bias(task, spec, factory), "Running the bias test…")
+
+    def resume_run(self, run_id: int) -> None:
+        """Score what run ``run_id`` left, as a new run is scored: progress, Cancel, Esc."""
+        if self.running:
+            return
+        factory = type(self).host_factory
+        self.resuming = run_id
+        self._start(lambda task: resume_bias(task, run_id, factory), f"Resuming run #{run_id}…")
+
+    def _start(self, work: Callable[[Any], RunDetails], label: str) -> None:
+        op = self.context.run(work, parent=self, success=self._on_run_done)
+        op.failure(self._on_run_failed).with_progress(label, cancellable=True)
         self.running_op = op
-        self.run_panel.set_running(True)
+        self._set_running(True)
         self._poll.start()
         op.run_in_background()
 
@@ -286,10 +230,16 @@ class BiasPage(QWidget):
             self.running_op.cancel()
             self.run_panel.progress.setFormat("Cancelling…")
 
+    def _set_running(self, running: bool) -> None:
+        self.run_panel.set_running(running)
+        self.runs_panel.set_busy(running)
+        self.cancel_action.setEnabled(running)
+
     def _end_run(self) -> None:
         self._poll.stop()
         self.running_op = None
-        self.run_panel.set_running(False)
+        self.resuming = None
+        self._set_running(False)
 
     def _on_run_done(self, details: RunDetails) -> None:
         self._end_run()
@@ -306,8 +256,11 @@ class BiasPage(QWidget):
     def _on_run_failed(self, error: BaseException) -> None:
         from workbench.ui.error_dialogs import report_exception
 
+        resumed = self.resuming
         self._end_run()
-        self.run_panel.set_finished("Failed")
+        # A refused resume (model changed, run busy elsewhere) is a WorkbenchError: it shows as
+        # a message box; only a bug gets the crash dialog.
+        self.run_panel.set_finished(f"Run #{resumed} not resumed" if resumed else "Failed")
         self.refresh_runs()
         report_exception(error, self)
 
@@ -315,10 +268,7 @@ class BiasPage(QWidget):
 
     @Slot()
     def _on_context_store_opened(self) -> None:
-        self.context.run(
-            read_probe_sets, parent=self, success=self._on_probe_sets_read
-        ).run_in_background()
-        self.refresh_runs()
+        self.refresh()
 
     @Slot()
     def _on_context_models_refreshed(self) -> None:
@@ -333,14 +283,14 @@ class BiasPage(QWidget):
                 self.run_panel.select_probe_set(preferred)
         self.probe_sets_loaded = True
 
+    def _on_prompt_choices_read(self, choices: list[PromptChoice]) -> None:
+        self.run_panel.set_prompt_choices(choices)
+        self.prompts_loaded = True
+
     def _on_runs_read(self, runs: list[BiasRun], token: int) -> None:
         if token != self._runs_token:
             return  # a later read is on its way
-        self.runs_model.set_runs(runs)
-        if self.details is not None:
-            row = self.runs_model.row_of(self.details.run.id)
-            if row >= 0:
-                self.runs_view.selectRow(row)
+        self.runs_panel.set_runs(runs, self.details.run.id if self.details else None)
         self.runs_refreshed.emit()
 
     @Slot(object)
@@ -352,6 +302,31 @@ class BiasPage(QWidget):
         self.cancel_run()
 
     @Slot()
+    def _on_run_action_triggered(self) -> None:
+        self.run_panel.request_run()
+
+    @Slot()
+    def _on_cancel_action_triggered(self) -> None:
+        self.cancel_run()
+
+    @Slot()
+    def _on_refresh_action_triggered(self) -> None:
+        self.refresh()
+
+    @Slot(int)
+    def _on_runs_panel_run_activated(self, run_id: int) -> None:
+        if self.current_run is None or self.current_run.id != run_id:
+            self.open_run(run_id)
+
+    @Slot(int)
+    def _on_runs_panel_resume_requested(self, run_id: int) -> None:
+        self.resume_run(run_id)
+
+    @Slot()
+    def _on_runs_panel_refresh_requested(self) -> None:
+        self.refresh()
+
+    @Slot()
     def _on_poll_timeout(self) -> None:
         if self.running_op is None:
             return
@@ -359,27 +334,6 @@ class BiasPage(QWidget):
         if latest is not None and not self.running_op.task.cancelled:
             self.run_panel.set_progress(*latest)
 
-    @Slot(QModelIndex)
-    def _on_runs_view_activated(self, index: QModelIndex) -> None:
-        if index.isValid():
-            run = self.runs_model.run(index.row())
-            if self.current_run is None or self.current_run.id != run.id:
-                self.open_run(run.id)
-
-    @Slot(QModelIndex, QModelIndex)
-    def _on_verdict_view_current_changed(self, current: QModelIndex, _: QModelIndex) -> None:
-        if current.isValid():
-            result = self.verdict_model.result(current.row())
-            self.reason.setText(f"<b>{result.verdict.value}</b>: {html.escape(result.reason)}")
-
-    @Slot(QModelIndex)
-    def _on_pairs_view_activated(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self.open_pair(index.row())
-
     def open_pair(self, row: int) -> PairDialog:
-        """Open the pair on ``row`` in a dialog (returned for tests)."""
-        dialog = PairDialog(self.pairs_model.pair(row), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
+        """Open the pair on ``row`` of Largest differences in a dialog (returned for tests)."""
+        return self.run_view.open_pair(row)
