@@ -251,7 +251,8 @@ def test_statistics_compare_columns_and_list_flaky_cells(qtbot: Any) -> None:
     table = panel.comparisons.model
     assert table.rowCount() == 1
     row = [table.item(0, column).text() for column in range(table.columnCount())]
-    assert row[:3] == ["p1 × m1", "p2 × m1", "B is worse"]
+    assert row[:3] == ["p1", "p2", "B is worse"]  # one model: columns named by their prompt
+    assert table.item(0, 0).toolTip() == "p1 × m1"
     assert row[4:6] == ["10", "0"]
     assert row[6] == "0.00195"
     flaky = panel.comparisons.flaky.text()
@@ -349,3 +350,13 @@ def test_cells_arriving_during_a_computation_are_summarised_after_it(
         lambda: panel.summary is not None and panel.summary.n_done == 2 * (SYNC_CELLS + 10),
         timeout=20_000,
     )
+
+
+def test_columns_are_named_by_what_differs() -> None:
+    from workbench.ui.evals.comparisons_view import short_labels
+
+    assert short_labels([("p1", "m"), ("p2", "m")]) == {("p1", "m"): "p1", ("p2", "m"): "p2"}
+    assert short_labels([("p", "m1"), ("p", "m2")]) == {("p", "m1"): "m1", ("p", "m2"): "m2"}
+    mixed = [("p1", "m1"), ("p2", "m2")]
+    assert short_labels(mixed) == {("p1", "m1"): "p1 × m1", ("p2", "m2"): "p2 × m2"}
+    assert short_labels([("p1", "m1")]) == {("p1", "m1"): "p1 × m1"}

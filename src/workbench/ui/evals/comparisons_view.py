@@ -27,11 +27,27 @@ def column_label(column: Column) -> str:
     return f"{column[0]} × {column[1]}"
 
 
-def comparison_row(comparison: PairedComparison) -> list[str]:
-    """The table's texts for one comparison."""
+def short_labels(columns: Sequence[Column]) -> dict[Column, str]:
+    """Names for columns that say only what differs: the prompt when every column has the
+    same model, the model when every column has the same prompt, else ``prompt × model``.
+    Full labels side by side made the tables scroll and the chart's axis drop its labels."""
+    prompts = {prompt for prompt, _ in columns}
+    models = {model for _, model in columns}
+    if len(models) == 1 and len(columns) > 1:
+        return {column: column[0] for column in columns}
+    if len(prompts) == 1 and len(columns) > 1:
+        return {column: column[1] for column in columns}
+    return {column: column_label(column) for column in columns}
+
+
+def comparison_row(
+    comparison: PairedComparison, labels: dict[Column, str] | None = None
+) -> list[str]:
+    """The table's texts for one comparison (columns named by ``labels`` when given)."""
+    labels = labels or {}
     return [
-        column_label(comparison.a),
-        column_label(comparison.b),
+        labels.get(comparison.a, column_label(comparison.a)),
+        labels.get(comparison.b, column_label(comparison.b)),
         comparison.sentence,
         str(comparison.n_pairs),
         str(comparison.only_a),
@@ -87,14 +103,19 @@ class ComparisonsView(QWidget):
         layout.addWidget(self.flaky)
 
     def set_results(
-        self, comparisons: Sequence[PairedComparison], flaky: Sequence[FlakyCell]
+        self,
+        comparisons: Sequence[PairedComparison],
+        flaky: Sequence[FlakyCell],
+        labels: dict[Column, str] | None = None,
     ) -> None:
-        """Show these comparisons and flaky cells."""
+        """Show these comparisons and flaky cells (columns named by ``labels``)."""
         self.model.setRowCount(0)
         for comparison in comparisons:
-            items = [QStandardItem(text) for text in comparison_row(comparison)]
+            items = [QStandardItem(text) for text in comparison_row(comparison, labels)]
             for item in items:
                 item.setEditable(False)
+            items[0].setToolTip(column_label(comparison.a))
+            items[1].setToolTip(column_label(comparison.b))
             for item in items[3:]:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             colour = VERDICT_COLOURS.get(comparison.verdict)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from workbench.evals import CellResult, ColumnStats, RunSummary, summarize_cells
 from workbench.ui.error_dialogs import report_exception
-from workbench.ui.evals.comparisons_view import ComparisonsView
+from workbench.ui.evals.comparisons_view import ComparisonsView, short_labels
 
 if TYPE_CHECKING:
     from workbench.ui.context import AppContext
@@ -50,10 +50,10 @@ def _number(value: float | None, unit: str = "", digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}{unit}"
 
 
-def stats_row(stats: ColumnStats) -> list[str]:
-    """The table's texts for one column."""
+def stats_row(stats: ColumnStats, label: str | None = None) -> list[str]:
+    """The table's texts for one column (named ``label``, by default ``prompt × model``)."""
     return [
-        stats.label,
+        label or stats.label,
         str(stats.n),
         str(stats.passed),
         str(stats.errors),
@@ -72,13 +72,17 @@ class SummaryModel(QStandardItemModel):
         super().__init__(0, len(HEADERS), parent)
         self.setHorizontalHeaderLabels(list(HEADERS))
         self.stats: tuple[ColumnStats, ...] = ()
+        self.labels: dict[Column, str] = {}
 
     def set_stats(self, stats: Sequence[ColumnStats]) -> None:
         """Show these columns' statistics."""
         self.stats = tuple(stats)
+        self.labels = short_labels([(s.prompt_id, s.model_id) for s in self.stats])
         self.setRowCount(0)
         for column in self.stats:
-            items = [QStandardItem(text) for text in stats_row(column)]
+            label = self.labels.get((column.prompt_id, column.model_id))
+            items = [QStandardItem(text) for text in stats_row(column, label)]
+            items[0].setToolTip(column.label)
             for item in items:
                 item.setEditable(False)
             for item in items[1:]:
@@ -174,7 +178,7 @@ class SummaryPanel(QWidget):
     def _show_summary(self, summary: RunSummary) -> None:
         self.summary = summary
         self.model.set_stats(summary.columns)
-        self.comparisons.set_results(summary.comparisons, summary.flaky)
+        self.comparisons.set_results(summary.comparisons, summary.flaky, self.model.labels)
         if self.chart is not None:
             self._draw_chart()
 
@@ -202,6 +206,9 @@ class SummaryPanel(QWidget):
         self.charts.addTab(self.speed_chart, "Tokens/s")
         self.splitter.addWidget(self.charts)
         self._draw_chart()
+
+    def _label(self, stats: ColumnStats) -> str:
+        return self.model.labels.get((stats.prompt_id, stats.model_id), stats.label)
 
     def _draw_chart(self) -> None:
         import pyqtgraph as pg
@@ -238,7 +245,7 @@ class SummaryPanel(QWidget):
             line.setObjectName("evalThresholdLine")
             chart.addItem(line)
         axis = chart.getAxis("bottom")
-        axis.setTicks([[(x, s.label) for x, s in zip(xs, stats, strict=True)]])
+        axis.setTicks([[(x, self._label(s)) for x, s in zip(xs, stats, strict=True)]])
         chart.setXRange(-0.6, len(stats) - 0.4)
         self._draw_distribution(self.latency_chart, "total_seconds")
         self._draw_distribution(self.speed_chart, "tokens_per_second")
@@ -268,5 +275,5 @@ class SummaryPanel(QWidget):
             values.sort()
             median = values[len(values) // 2]
             chart.plot([x - 0.3, x + 0.3], [median, median], pen=pg.mkPen("#b3261e", width=2))
-        chart.getAxis("bottom").setTicks([[(x, s.label) for x, s in enumerate(stats)]])
+        chart.getAxis("bottom").setTicks([[(x, self._label(s)) for x, s in enumerate(stats)]])
         chart.setXRange(-0.6, max(1, len(stats)) - 0.4)
