@@ -56,6 +56,32 @@ def save(widget: Any, path: Path) -> None:
     print(path)
 
 
+def evaluations(window: Any, out: Path, suffix: str) -> None:
+    """The example suite run on the demo model: the grid with a cell's detail, the statistics,
+    and the run dialog."""
+    page = window.pages["evaluations"]
+    window.show_page("evaluations")
+    wait_until(lambda: page.select_suite("support-reply-smoke"))
+    finished: list[object] = []
+    page.run_finished.connect(finished.append)
+    page.start_run()
+    wait_until(lambda: bool(finished), timeout_s=900)
+    page.grid.setCurrentIndex(page.grid.model().index(1, 1))
+    settle(1500)
+    save(window, out / f"evaluations{suffix}.png")
+    page.tabs.setCurrentWidget(page.summary)
+    settle(1500)
+    save(window, out / f"evaluations-statistics{suffix}.png")
+    page.tabs.setCurrentIndex(0)
+    opened: list[Any] = []
+    page.library_actions.run_dialog_opened.connect(opened.append)
+    page.open_run_dialog()
+    wait_until(lambda: bool(opened))
+    settle()
+    save(opened[0], out / f"evaluations-run-dialog{suffix}.png")
+    opened[0].reject()
+
+
 def main() -> int:
     """Take the screenshots."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -108,6 +134,8 @@ def main() -> int:
         page.sampling_tabs.setCurrentIndex(1)
         chat(window, "Explain what a unit test is in two sentences.")
         save(window, args.out / f"side-by-side{suffix}.png")
+
+        evaluations(window, args.out, suffix)
 
         for placeholder in PLACEHOLDERS:
             window.show_page(placeholder.key)

@@ -78,6 +78,7 @@ def test_run_fills_the_grid_and_a_cell_shows_its_detail(window: Any, qtbot: Any)
     assert page.run_button.isEnabled()
     assert not page.cancel_button.isEnabled()
     assert page.summary.model.rowCount() == 2
+    assert page.status.text() == f"Run #{run.id} finished: 4/4 cells."
 
     page.grid.setCurrentIndex(page.filter.index(1, 1))
     detail = page.detail
@@ -88,6 +89,7 @@ def test_run_fills_the_grid_and_a_cell_shows_its_detail(window: Any, qtbot: Any)
     assert "icontains-any" in text
     assert "Timings" in text
     assert "Word diff against terse" in text
+    assert page.status.text() == f"Run #{run.id} finished: 4/4 cells.", "no stale message"
 
     page.tag_box.setCurrentText("odd")
     assert page.filter.rowCount() == 1
