@@ -57,6 +57,7 @@ from workbench.bias.results import (
     list_metric_results,
     list_variant_scores,
 )
+from workbench.bias.resumption import RESUMABLE, resumable_model
 from workbench.bias.runner import ProgressCallback, Scorer, resume_bias_run, run_bias_test
 from workbench.bias.thresholds import THRESHOLD_NAMES, parse_assignment, with_overrides
 from workbench.bias.variants import CaseTemplate, PromptFrame, Selection, Variant, build_variants
@@ -64,6 +65,7 @@ from workbench.bias.verdicts import Verdict
 
 __all__ = [
     "FAMILIES",
+    "RESUMABLE",
     "THRESHOLD_NAMES",
     "Attribute",
     "BiasError",
@@ -110,6 +112,7 @@ __all__ = [
     "parse_assignment",
     "parse_probe_set",
     "render_chat",
+    "resumable_model",
     "resume_bias_run",
     "run_bias_test",
     "with_overrides",

@@ -25,6 +25,7 @@ from workbench.bias import (
     list_metric_results,
     list_probe_sets,
     parse_assignment,
+    resumable_model,
     resume_bias_run,
     run_bias_test,
     with_overrides,
@@ -129,8 +130,7 @@ def resume_cmd(
     state: CliContext, run_id: int, context_size: int, threads: int | None, as_json: bool
 ) -> None:
     """Score what a cancelled or interrupted run RUN_ID left, then judge it again."""
-    existing = get_bias_run(state.store, run_id)
-    record = get_model(state.store, existing.model_name)
+    record = resumable_model(state.store, get_bias_run(state.store, run_id))
     with (
         _loaded_host(state, record, context_size, threads) as host,
         _progress(as_json) as progress,

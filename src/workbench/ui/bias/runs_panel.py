@@ -17,9 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.bias import BiasRun
+from workbench.bias import RESUMABLE, BiasRun
 from workbench.ui.bias.item_models import RunsTableModel, verdict_colors
-from workbench.ui.bias.tasks import RESUMABLE
 
 RESUME_TIP = (
     "Score what the selected run left unscored (it was cancelled, failed or interrupted), "

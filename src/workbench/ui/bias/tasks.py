@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.bias import (
@@ -30,6 +29,7 @@ from workbench.bias import (
     list_metric_results,
     list_probe_sets,
     list_variant_scores,
+    resumable_model,
     resume_bias_run,
     run_bias_test,
     with_overrides,
@@ -52,7 +52,6 @@ RunHostFactory = Callable[["TaskContext"], "ModelHost"]
 CANCEL_POLL_S = 0.1
 PAIRS_SHOWN = 25
 #: Statuses of runs that can be resumed ("running" too: a run whose process was killed stays so).
-RESUMABLE = frozenset({"cancelled", "failed", "running"})
 
 
 @dataclass(frozen=True)
@@ -212,35 +211,10 @@ def resume_bias(
     """
     store = task.store
     run = get_bias_run(store, run_id)
-    if run.status not in RESUMABLE:
-        raise BiasError(f"Run {run_id} is {run.status}: there is nothing left to resume.")
-    record = check_run_model(task, run)
+    record = resumable_model(store, run)
     with _loaded_host(task, record, host_factory) as host:
         resume_bias_run(store, host, run_id, model_sha256=record.sha256, progress=task.report)
     return read_run(task, run_id)
-
-
-def check_run_model(task: TaskContext, run: BiasRun) -> ModelRecord:
-    """The registered model ``run`` scored, if its file is still the one it scored."""
-    from workbench.errors import NotFoundError
-    from workbench.inventory import get_model, hash_file
-
-    cannot = f"Run {run.id} cannot be resumed"
-    try:
-        record = get_model(task.store, run.model_name)
-    except NotFoundError as exc:
-        raise BiasError(f"{cannot}: its model {run.model_name} is no longer registered.") from exc
-    path = Path(record.path)
-    # A run never mixes two models' scores, so a file replaced since the run refuses it.
-    # hash_file reuses the stored hash while the file's size and mtime are unchanged.
-    if not path.is_file():
-        raise BiasError(f"{cannot}: the model file {path} is missing.")
-    if record.sha256 != run.model_sha256 or hash_file(path, store=task.store) != run.model_sha256:
-        raise BiasError(
-            f"{cannot}: the model file {path} changed since the run scored it (sha256 "
-            f"{run.model_sha256[:12]}). Start a new run to test the model as it is now."
-        )
-    return record
 
 
 @contextmanager
