@@ -3,6 +3,7 @@ finds its variant stored by another process stops and leaves the run to it."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -122,3 +123,47 @@ class _Forgetful(set[int]):
 
     def add(self, element: int) -> None:
         return None
+
+
+def test_a_run_a_live_process_is_scoring_is_refused_before_anything_loads(
+    store, small_set, scripted, home: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from workbench.bias import BiasError, resumable_model
+    from workbench.store.bias_repo import update_run_row
+    from workbench.workers import current_worker
+
+    run_id = _cancelled_run(store, small_set, scripted)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        worker = {**current_worker(), "pid": other.pid}
+        with store.transaction():
+            update_run_row(store, run_id, status="running", worker=json.dumps(worker))
+        run = get_bias_run(store, run_id)
+
+        with pytest.raises(BiasRunBusyError, match=f"process {other.pid}"):
+            resumable_model(store, run)
+        with pytest.raises(BiasRunBusyError):
+            resume_bias_run(store, scripted(), run_id, model_sha256=MODEL["model_sha256"])
+        assert list_entries(store, subject=f"bias-run:{run_id}", action="bias_run.resumed") == []
+    finally:
+        other.kill()
+        other.wait()
+
+    # The process is gone: the run is resumable again (the model check comes next).
+    with pytest.raises(BiasError) as refused:
+        resumable_model(store, get_bias_run(store, run_id))
+    assert not isinstance(refused.value, BiasRunBusyError)
+    resumed = resume_bias_run(store, scripted(), run_id, model_sha256=MODEL["model_sha256"])
+    assert resumed.status == "finished"
+    assert resumed.worker["pid"] == current_worker()["pid"]
+
+
+def test_new_runs_record_their_worker(store, small_set, scripted) -> None:
+    from workbench.workers import current_worker
+
+    run_id = _cancelled_run(store, small_set, scripted)
+
+    assert dict(get_bias_run(store, run_id).worker) == current_worker()

@@ -192,6 +192,7 @@ class BiasRun:
     error: str | None
     started_at: str
     finished_at: str | None
+    worker: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def probe_set_ref(self) -> str:
@@ -222,6 +223,7 @@ class BiasRun:
             error=row["error"],
             started_at=row["started_at"],
             finished_at=row["finished_at"],
+            worker=_proxy(json.loads(row.get("worker") or "{}")),
         )
 
     def to_dict(self) -> dict[str, Any]:

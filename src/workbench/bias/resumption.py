@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workbench.bias.errors import BiasError
 from workbench.bias.records import BiasRun
+from workbench.bias.runner import check_not_busy
 from workbench.errors import NotFoundError
 from workbench.inventory import ModelRecord, get_model, hash_file
 from workbench.store import Store
@@ -23,11 +24,13 @@ def resumable_model(store: Store, run: BiasRun) -> ModelRecord:
     """The registered model ``run`` scored with, if its file is still the one it scored.
 
     Raises :class:`BiasError` (a message for the user) when the run is finished, its model is
-    no longer registered, or the file is missing or changed.
+    no longer registered, or the file is missing or changed, and
+    :class:`~workbench.bias.BiasRunBusyError` when a live process is scoring it now.
     """
     cannot = f"Run {run.id} cannot be resumed"
     if run.status not in RESUMABLE:
         raise BiasError(f"{cannot}: it is {run.status}, there is nothing left to score.")
+    check_not_busy(run)
     try:
         record = get_model(store, run.model_name)
     except NotFoundError as exc:

@@ -41,6 +41,7 @@ from workbench.errors import WorkbenchError
 from workbench.store import Store
 from workbench.store.audit import append_entry
 from workbench.store.bias_repo import insert_run_row, insert_score_row, scored_keys, update_run_row
+from workbench.workers import current_worker_json, other_worker_alive
 
 ProgressCallback = Callable[[int, int], bool | None]
 CANARY_TOLERANCE = 1e-3
@@ -101,6 +102,7 @@ def run_bias_test(
                 "status": "running",
                 "n_variants": len(variants),
                 "started_at": now_iso(),
+                "worker": current_worker_json(),
             },
         )
         append_entry(
@@ -153,12 +155,37 @@ def resume_bias_run(
     )
     thresholds = Thresholds(**dict(run.thresholds))
     variants = build_variants(probe_set, frame=frame, selection=selection)
+    check_not_busy(run)
     # Claimed before the status changes, so a refused resume leaves no trace in the audit log.
     with _claim(run_id):
         with store.transaction():
-            update_run_row(store, run_id, status="running", error=None, finished_at=None)
+            update_run_row(
+                store,
+                run_id,
+                status="running",
+                error=None,
+                finished_at=None,
+                worker=current_worker_json(),
+            )
             append_entry(store, "bias_run.resumed", f"bias-run:{run_id}", {"scored": run.n_scored})
         return _execute(store, scorer, run_id, probe_set, variants, thresholds, progress)
+
+
+def check_not_busy(run: BiasRun) -> None:
+    """Refuse (BiasRunBusyError) a run that this process, or another live process on this
+    machine, is scoring now; call it before loading a model to resume ``run``."""
+    with _ACTIVE_LOCK:
+        here = run.id in _ACTIVE_RUNS
+    if here:
+        raise BiasRunBusyError(
+            f"Run {run.id} is being scored in this workbench already; wait for it to end or "
+            "cancel it first."
+        )
+    if run.status == "running" and other_worker_alive(run.worker):
+        raise BiasRunBusyError(
+            f"Run {run.id} is being scored by process {run.worker.get('pid')}; wait for it to "
+            "end or stop it first."
+        )
 
 
 @contextmanager

@@ -14,8 +14,6 @@ run, ``eval_run.resumed``, and ``eval_run.finished`` with the summary.
 from __future__ import annotations
 
 import itertools
-import os
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ from workbench.paths import logs_dir
 from workbench.store import Store
 from workbench.store.audit import append_entry
 from workbench.store.evals_repo import done_cell_keys, insert_run_row, update_run_row
+from workbench.workers import current_worker_json, other_worker_alive
 
 _ACTIVE_RUNS: set[int] = set()  # runs executing in this process (a GUI may have several)
 _ACTIVE_LOCK = threading.Lock()
@@ -142,7 +141,7 @@ def run_matrix(
                 "snapshot_sha256": snapshot.sha256,
                 "status": "running",
                 "n_cells": snapshot.n_cells,
-                "worker": _worker(),
+                "worker": current_worker_json(),
                 "started_at": now_iso(),
             },
         )
@@ -173,7 +172,7 @@ def resume_run(
         active = run_id in _ACTIVE_RUNS
     if active:
         raise RunBusyError(f"Run {run_id} is running in this workbench already.")
-    if run.status == "running" and not force and _worker_alive(run.worker):
+    if run.status == "running" and not force and other_worker_alive(run.worker):
         raise RunBusyError(
             f"Run {run_id} is still being executed by process {run.worker.get('pid')}; wait for "
             "it, cancel it, or resume with --force if that process is gone."
@@ -184,7 +183,12 @@ def resume_run(
         check_model_file(store, model)
     with store.transaction():
         update_run_row(
-            store, run_id, status="running", error=None, finished_at=None, worker=_worker()
+            store,
+            run_id,
+            status="running",
+            error=None,
+            finished_at=None,
+            worker=current_worker_json(),
         )
         append_entry(store, "eval_run.resumed", f"eval-run:{run_id}", {"done": run.n_done})
     return _execute(store, run_id, run.snapshot, hosts, progress, control, resumed=True)
@@ -343,26 +347,6 @@ def _started_payload(suite: StoredSuite, snapshot: RunSnapshot) -> dict[str, obj
         "n_cells": snapshot.n_cells,
         "tags": list(snapshot.tags),
     }
-
-
-def _worker() -> str:
-    return canonical_json({"host": socket.gethostname(), "pid": os.getpid()})
-
-
-def _worker_alive(worker: object) -> bool:
-    """Whether the process recorded as executing a run still lives (on this machine)."""
-    if not isinstance(worker, dict) or worker.get("host") != socket.gethostname():
-        return False
-    pid = worker.get("pid")
-    if not isinstance(pid, int) or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_model_file(store: Store, model: ResolvedModel) -> None:

@@ -26,6 +26,7 @@ RUN_COLUMNS = (
     "status",
     "n_variants",
     "started_at",
+    "worker",
 )
 SCORE_COLUMNS = (
     "run_id",
@@ -63,7 +64,7 @@ METRIC_COLUMNS = (
     "details",
 )
 _RUN_UPDATABLE = frozenset(
-    {"status", "verdict", "canary", "engine", "summary", "error", "finished_at"}
+    {"status", "verdict", "canary", "engine", "summary", "error", "finished_at", "worker"}
 )
 _RUN_SELECT = (
     "SELECT r.*, (SELECT COUNT(*) FROM bias_variant_scores s WHERE s.run_id = r.id) AS n_scored "

@@ -425,3 +425,10 @@ def m005_bias(db: sqlite_utils.Database) -> None:
         CREATE INDEX bias_metrics_by_run ON bias_metrics (run_id);
         """,
     )
+
+
+@migration
+def m006_bias_run_worker(db: sqlite_utils.Database) -> None:
+    """Bias runs record the process scoring them (host and pid, as evaluation runs do), so a
+    second process refuses to resume a run a live one is scoring before it loads a model."""
+    run_script(db, "ALTER TABLE bias_runs ADD COLUMN worker TEXT NOT NULL DEFAULT '{}';")
