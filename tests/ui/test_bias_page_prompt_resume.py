@@ -27,6 +27,7 @@ from workbench.bias import (
 from workbench.engine import ContinuationScore, ScoreRequest, ScoreResult
 from workbench.engine.messages import GenerationRequest, GenerationResult
 from workbench.engine.protocol import ScoringCancelledError
+from workbench.errors import EngineError
 from workbench.inventory import add_model, get_model
 from workbench.inventory.default_model import DEFAULT_MODEL_NAME
 from workbench.prompts import create_prompt, make_content, move_label
@@ -382,11 +383,11 @@ def test_resume_of_a_run_busy_elsewhere_is_refused_with_a_message(
         _select(qtbot, page, run_id)
         assert page.runs_panel.resume_button.isEnabled()  # "running", but not in this window
         here = ScriptedHost()
-        _use_hosts(monkeypatch, here)
+        made = _use_hosts(monkeypatch, here)
         page.runs_panel.resume_button.click()
         assert "is being scored in this workbench already" in _user_error(qtbot, page)
-        assert here.closed
-        assert here.scored == 0
+        assert made == []  # refused before a model process was started or loaded
+        assert here.loads == here.scored == 0
         assert page.run_panel.progress.text() == f"Run #{run_id} not resumed"
     finally:
         elsewhere.cancel()
@@ -424,3 +425,29 @@ def test_ctrl_r_runs_f5_rereads_and_buttons_name_their_keys(
     assert "Esc" in panel.cancel_button.toolTip()
     assert "F5" in page.runs_panel.refresh_button.toolTip()
     assert "cancelled, failed or interrupted" in page.runs_panel.resume_button.toolTip()
+
+
+class _SlowLoadingHost(ScriptedHost):
+    """A host whose model load lasts until it is cancelled, then fails as an engine does."""
+
+    def load(self, request: Any) -> None:
+        self.loads += 1
+        self._cancelled.wait(30)
+        raise EngineError("loading the model was cancelled")
+
+
+def test_cancel_while_the_model_loads_reports_nothing(
+    qtbot: Any, page: BiasPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    host = _SlowLoadingHost()
+    _use_hosts(monkeypatch, host)
+    panel = page.run_panel
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: host.loads == 1)
+
+    page.cancel_run()
+    qtbot.waitUntil(lambda: not page.running, timeout=10_000)
+
+    assert page.findChild(QMessageBox, "userErrorBox") is None
+    assert panel.progress.text() == "Cancelled"
+    assert host.closed

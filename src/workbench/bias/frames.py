@@ -131,9 +131,11 @@ def frame_for_run(
     prompt_ref: str | None = None,
     plain: bool = False,
     selection: Selection | None = None,
+    system: str | None = None,
 ) -> PromptFrame:
     """The frame a run of ``probe_set`` needs: the prompt version ``prompt_ref`` (around probes,
-    and filled by counterfactual cases), else plain text (``plain``) or the chat template."""
+    and filled by counterfactual cases), else plain text (``plain``) or the chat template, with
+    ``system`` as the system prompt (or, for plain text, a first paragraph)."""
     families = set(selection.families if selection and selection.families else probe_set.families())
     needs_cases = "counterfactual" in families
     needs_frame = bool(families - {"counterfactual"})
@@ -143,7 +145,9 @@ def frame_for_run(
                 f"{probe_set.ref} has counterfactual cases: name the prompt they fill "
                 "(--prompt NAME@REF)."
             )
-        return PromptFrame() if plain else chat_frame(host)
+        if plain:
+            return PromptFrame(prefix=f"{system}\n\n" if system else "")
+        return chat_frame(host, system=system)
     frame = frame_from_prompt(store, host, prompt_ref) if needs_frame else PromptFrame()
     if needs_cases:
         cases = case_template_from_prompt(store, host, prompt_ref)

@@ -18,10 +18,8 @@ from workbench.bias import (
     BiasRun,
     MetricResult,
     ProbeSet,
-    PromptFrame,
     Selection,
     VariantScore,
-    chat_frame,
     frame_for_run,
     get_bias_run,
     get_probe_set,
@@ -51,7 +49,6 @@ if TYPE_CHECKING:
 RunHostFactory = Callable[["TaskContext"], "ModelHost"]
 CANCEL_POLL_S = 0.1
 PAIRS_SHOWN = 25
-#: Statuses of runs that can be resumed ("running" too: a run whose process was killed stays so).
 
 
 @dataclass(frozen=True)
@@ -176,16 +173,15 @@ def run_bias(
     selection = Selection(families=families, attributes=spec.attributes, max_probes=spec.max_probes)
     record = get_model(store, spec.model_name)
     with _loaded_host(task, record, host_factory) as host:
-        if spec.prompt_ref is not None:
-            frame = frame_for_run(
-                store, host, probe_set, prompt_ref=spec.prompt_ref, selection=selection
-            )
-        else:
-            system = spec.system_prompt.strip() or None
-            if record.has_chat_template:
-                frame = chat_frame(host, system=system)
-            else:
-                frame = PromptFrame(prefix=f"{system}\n\n" if system else "")
+        frame = frame_for_run(
+            store,
+            host,
+            probe_set,
+            prompt_ref=spec.prompt_ref,
+            plain=not record.has_chat_template,
+            selection=selection,
+            system=spec.system_prompt.strip() or None,
+        )
         run = run_bias_test(
             store,
             host,

@@ -254,14 +254,21 @@ class BiasPage(QWidget):
         self.run_finished.emit(details)
 
     def _on_run_failed(self, error: BaseException) -> None:
+        from workbench.errors import WorkbenchError
         from workbench.ui.error_dialogs import report_exception
 
         resumed = self.resuming
+        op = self.running_op
+        cancelled = op is not None and op.task.cancelled
         self._end_run()
+        self.refresh_runs()
+        if cancelled and isinstance(error, WorkbenchError):
+            # Cancelled while the model loaded: the load stopped as asked; nothing to report.
+            self.run_panel.set_finished("Cancelled")
+            return
         # A refused resume (model changed, run busy elsewhere) is a WorkbenchError: it shows as
         # a message box; only a bug gets the crash dialog.
         self.run_panel.set_finished(f"Run #{resumed} not resumed" if resumed else "Failed")
-        self.refresh_runs()
         report_exception(error, self)
 
     # Slots -----------------------------------------------------------------------------------
