@@ -360,3 +360,20 @@ def test_columns_are_named_by_what_differs() -> None:
     mixed = [("p1", "m1"), ("p2", "m2")]
     assert short_labels(mixed) == {("p1", "m1"): "p1 × m1", ("p2", "m2"): "p2 × m2"}
     assert short_labels([("p1", "m1")]) == {("p1", "m1"): "p1 × m1"}
+
+
+def test_a_late_result_for_replaced_cells_is_never_shown(window: Any, qtbot: Any) -> None:
+    panel = SummaryPanel(context=window.context)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    panel.set_cells(many_cells(SYNC_CELLS), LARGE_COLUMNS, None)  # computed in the background
+    small = [make_cell("only", "q1", "m9")]
+    panel.set_cells(small, [("q1", "m9")], None)  # shown at once, before the large result
+    assert window.context.ops.wait_for_done()
+    qtbot.wait(50)  # deliver the large result's queued signal
+
+    assert panel.summary is not None
+    assert [(c.prompt_id, c.n) for c in panel.summary.columns] == [("q1", 1)]
+    assert panel.model.rowCount() == 1

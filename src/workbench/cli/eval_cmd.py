@@ -114,7 +114,8 @@ def run_cmd(
       workbench eval run support-reply-smoke
       workbench eval run suite.yaml --repeat 3 --json
       workbench eval run suite.yaml --threshold 0.8     # a CI gate
-      workbench eval run support-reply-smoke --prompt support-reply@3 --model smollm2-135m
+      workbench eval run support-reply-smoke --prompt support-reply@3 \
+        --model smollm2-135m-instruct
     """
     stored = _suite(state.store, suite)
     options = RunOptions(

@@ -8,6 +8,7 @@ With repeats, cells whose samples disagree are listed as flaky.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
@@ -61,8 +62,10 @@ def flaky_text(flaky: Sequence[FlakyCell]) -> str:
     if not flaky:
         return "No flaky cells: every cell's samples agree (or the run has one sample per cell)."
     lines = [
-        f"{cell.case_id} · {cell.prompt_id} × {cell.model_id}: passed {cell.passes} of "
-        f"{cell.samples} samples, {cell.distinct_outputs} different outputs"
+        html.escape(
+            f"{cell.case_id} · {cell.prompt_id} × {cell.model_id}: passed {cell.passes} of "
+            f"{cell.samples} samples, {cell.distinct_outputs} different outputs"
+        )
         for cell in flaky[:MAX_FLAKY_LISTED]
     ]
     more = len(flaky) - MAX_FLAKY_LISTED

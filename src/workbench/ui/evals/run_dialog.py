@@ -124,14 +124,14 @@ class RunDialog(QDialog):
         self.threshold_box = QDoubleSpinBox()
         self.threshold_box.setObjectName("evalRunThreshold")
         self.threshold_box.setRange(0.0, 100.0)
-        self.threshold_box.setDecimals(0)
+        self.threshold_box.setDecimals(1)  # a suite's 0.825 must not become 83 % unasked
         self.threshold_box.setSingleStep(5.0)
         self.threshold_box.setSuffix(" %")
         self.threshold_box.setValue(
             100.0 * (suite.threshold if suite.threshold is not None else 0.8)
         )
         self.threshold_box.setEnabled(False)
-        suite_threshold = "none" if suite.threshold is None else f"{suite.threshold:.0%}"
+        suite_threshold = "none" if suite.threshold is None else f"{suite.threshold * 100:g} %"
         tip = f"The pass rate every column must reach (the suite's: {suite_threshold})"
         for widget in (self.threshold_check, self.threshold_box):
             widget.setToolTip(tip)

@@ -100,7 +100,8 @@ class SummaryPanel(QWidget):
         self._threshold: float | None = None
         self._stale = False  # cells changed while hidden: recompute when shown
         self._computing = False  # one background computation at a time
-        self._again = False  # cells changed while it ran: compute once more
+        self._generation = 0  # bumped by every set_cells: which cells a result belongs to
+        self._shown_generation = 0
         self.model = SummaryModel(self)
         self.table = QTableView()
         self.table.setObjectName("evalSummaryTable")
@@ -128,9 +129,10 @@ class SummaryPanel(QWidget):
 
         A few thousand cells are summarised at once (milliseconds). More would stall the GUI
         thread (100,000 take most of a second), so they are summarised only while the panel
-        is shown, on a worker thread when the panel has a context, one computation at a time
-        with the latest cells.
+        is shown, on a worker thread when the panel has a context, one computation at a time;
+        a result computed for cells that have since been replaced is never shown.
         """
+        self._generation += 1
         self._cells = list(cells)
         self._columns, self._threshold = list(columns), threshold
         if len(self._cells) <= SYNC_CELLS:
@@ -154,28 +156,32 @@ class SummaryPanel(QWidget):
             )
             return
         if self._computing:
-            self._again = True
-            return
+            return  # its result is for older cells: _on_large_summary starts the next one
         self._computing = True
+        generation = self._generation
         cells, columns, threshold = self._cells, self._columns, self._threshold
         self.context.run(
             lambda _task: summarize_cells(cells, columns, threshold=threshold),
             parent=self,
-            success=self._on_large_summary,
+            success=lambda summary: self._on_large_summary(summary, generation),
         ).failure(self._on_large_summary_failed).run_in_background()
 
-    def _on_large_summary(self, summary: RunSummary) -> None:
+    def _on_large_summary(self, summary: RunSummary, generation: int) -> None:
         self._computing = False
-        self._show_summary(summary)
-        if self._again:
-            self._again = False
-            self._compute_large()
+        if generation == self._generation:
+            self._show_summary(summary)
+        elif self._shown_generation != self._generation:  # newer large cells wait for a turn
+            if self.isVisible():
+                self._compute_large()
+            else:
+                self._stale = True
 
     def _on_large_summary_failed(self, error: BaseException) -> None:
         self._computing = False
         report_exception(error, self)
 
     def _show_summary(self, summary: RunSummary) -> None:
+        self._shown_generation = self._generation
         self.summary = summary
         self.model.set_stats(summary.columns)
         self.comparisons.set_results(summary.comparisons, summary.flaky, self.model.labels)
