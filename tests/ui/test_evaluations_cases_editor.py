@@ -74,7 +74,7 @@ def open_editor(window: Any, qtbot: Any) -> Any:
 def save(editor: Any, qtbot: Any) -> Any:
     """Click Save as new version and wait for the stored suite."""
     assert editor.save_button.isEnabled()
-    with qtbot.waitSignal(editor.cases_saved, timeout=TIMEOUT_MS) as saved:
+    with qtbot.waitSignal(editor.suite_saved, timeout=TIMEOUT_MS) as saved:
         qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: not editor.saving, timeout=TIMEOUT_MS)
         assert not editor.problem_label.isVisible(), editor.problem_label.text()

@@ -165,16 +165,16 @@ def test_edited_cases_are_saved_as_a_new_suite_version(window: Any, qtbot: Any) 
     model = page.cases_model
     assert model.rowCount() == 2
     assert model.setData(model.index(0, DESCRIPTION), "Renamed case")
-    assert page.save_cases_button.isEnabled()
+    assert page.save_suite_button.isEnabled()
     # A click on another suite keeps the unsaved edits in the editor.
     page.select_suite("support-reply-smoke")
     assert page.editor.editing_suite == "tiny-lamps"
-    with qtbot.waitSignal(page.cases_saved, timeout=10_000) as saved:
-        qtbot.mouseClick(page.save_cases_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(page.suite_saved, timeout=10_000) as saved:
+        qtbot.mouseClick(page.save_suite_button, Qt.MouseButton.LeftButton)
     stored = saved.args[0]
     assert stored.version == 2
     assert stored.suite.cases[0].description == "Renamed case"
-    assert not page.save_cases_button.isEnabled()
+    assert not page.save_suite_button.isEnabled()
 
 
 def press(window: Any, qtbot: Any, widget: Any, key: Qt.Key, modifier: Any = None) -> None:

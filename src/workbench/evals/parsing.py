@@ -23,14 +23,23 @@ _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/~-]{0,99}$")
 VAR_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def id_problem(value: str, what: str) -> str | None:
+    """Why ``value`` cannot be the id of a ``what`` (a suite, case, prompt or model column), or
+    None: the check :func:`parse_id` makes, for forms that ask for a name before a suite exists."""
+    if _ID_PATTERN.match(value):
+        return None
+    return (
+        f"invalid {what} id {value!r}: use 1-100 letters, digits and . _ : @ / ~ - "
+        "(starting with a letter or digit)"
+    )
+
+
 def parse_id(node: Node, what: str) -> str:
     """An id for a case, prompt or model column: 1-100 characters, no spaces and no ``|``."""
     value = node.text()
-    if not _ID_PATTERN.match(value):
-        raise node.fail(
-            f"invalid {what} id {value!r}: use 1-100 letters, digits and . _ : @ / ~ - "
-            "(starting with a letter or digit)"
-        )
+    problem = id_problem(value, what)
+    if problem is not None:
+        raise node.fail(problem)
     return value
 
 

@@ -123,6 +123,19 @@ class CasesModel(QAbstractTableModel):
         self._changed()
         return row
 
+    def append_cases(self, cases: Sequence[dict[str, Any]]) -> list[int]:
+        """Add ``cases`` after the last one (in one insertion, so a file of thousands of cases
+        is one change); returns their rows."""
+        if not cases:
+            return []
+        at = len(self.cases)
+        self.beginInsertRows(QModelIndex(), at, at + len(cases) - 1)
+        self.cases.extend(cases)
+        self.drafts.extend([None] * len(cases))
+        self.endInsertRows()
+        self._changed()
+        return list(range(at, at + len(cases)))
+
     def duplicate_rows(self, rows: Iterable[int]) -> list[int]:
         """Put a copy of each of these cases right after the last of them; returns the new rows.
 

@@ -1,6 +1,7 @@
-"""What the buttons of the Evaluations page's library panel do: "Import…", "Run suite…" (read
-the choices in the background, ask in the :class:`~workbench.ui.evals.run_dialog.RunDialog`,
-start), Resume and "Export…".
+"""What the buttons of the Evaluations page's library panel do: "New suite…" (read the choices in
+the background, ask in the :class:`~workbench.ui.evals.new_suite_dialog.NewSuiteDialog`, store),
+"Import…", "Run suite…" (read the choices in the background, ask in the
+:class:`~workbench.ui.evals.run_dialog.RunDialog`, start), Resume and "Export…".
 
 Execution itself is the :class:`~workbench.ui.evals.run_controller.RunController`'s; this
 class decides what to run, and reports imports and exports on the panel's status line.
@@ -14,12 +15,19 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog
 
-from workbench.evals import RunOptions
+from workbench.evals import RunOptions, StoredSuite
 from workbench.ui.error_dialogs import report_exception
 from workbench.ui.evals.library_panel import LibraryPanel, ask_export_target
+from workbench.ui.evals.new_suite_dialog import NewSuiteDialog
 from workbench.ui.evals.promptfoo_import import SuiteImportFlow
 from workbench.ui.evals.run_controller import RunController
 from workbench.ui.evals.run_dialog import RunDialog
+from workbench.ui.evals.suite_tasks import (
+    NewSuite,
+    NewSuiteChoices,
+    create_suite,
+    read_new_suite_choices,
+)
 from workbench.ui.evals.tasks import (
     ExportedRun,
     RunChoices,
@@ -36,8 +44,10 @@ SUITE_FILES = "Suites and promptfoo configs (*.yaml *.yml *.json);;All files (*)
 
 
 class LibraryActions(QObject):
-    """Import…, Run suite…, Resume and Export… for one page."""
+    """New suite…, Import…, Run suite…, Resume and Export… for one page."""
 
+    suite_created = Signal(object)  # StoredSuite
+    new_suite_dialog_opened = Signal(object)  # NewSuiteDialog
     suite_imported = Signal(str)
     run_dialog_opened = Signal(object)  # RunDialog
     run_exported = Signal(object)  # ExportedRun
@@ -55,14 +65,35 @@ class LibraryActions(QObject):
         self.library = library
         self.controller = controller
         self.run_dialog: RunDialog | None = None
+        self.new_suite_dialog: NewSuiteDialog | None = None
         self.export_folder = Path.home()
         self._choices_pending = False
+        self._new_suite_pending = False  # its choices are being read, or the suite stored
         self.import_flow = SuiteImportFlow(context, page)
         self.import_flow.imported.connect(self._on_import_flow_imported)
+        library.new_button.clicked.connect(self._on_new_button_clicked)
         library.import_button.clicked.connect(self._on_import_button_clicked)
         library.run_button.clicked.connect(self._on_run_button_clicked)
         library.resume_button.clicked.connect(self._on_resume_button_clicked)
         library.export_button.clicked.connect(self._on_export_button_clicked)
+
+    def open_new_suite_dialog(self) -> None:
+        """Read the stored prompt versions, models and suite names, then ask in a dialog."""
+        if self._new_suite_pending or self.new_suite_dialog is not None:
+            return
+        self._new_suite_pending = True
+        self.library.status.setText("Reading the prompt versions and models…")
+        self.context.run(
+            read_new_suite_choices, parent=self.page, success=self._on_new_suite_choices_read
+        ).failure(self._on_new_suite_failed).run_in_background()
+
+    def create_suite(self, new: NewSuite) -> None:
+        """Store the suite ``new`` in the background; announce it."""
+        self._new_suite_pending = True
+        self.library.status.setText(f"Creating {new.name}…")
+        self.context.run(
+            lambda task: create_suite(task, new), parent=self.page, success=self._on_suite_created
+        ).failure(self._on_new_suite_failed).run_in_background()
 
     def import_suite_path(self, path: Path) -> None:
         """Import the suite file at ``path`` in the background (a promptfoo config through
@@ -109,6 +140,35 @@ class LibraryActions(QObject):
 
     # -- slots ------------------------------------------------------------------------------
     @Slot()
+    def _on_new_button_clicked(self) -> None:
+        self.open_new_suite_dialog()
+
+    def _on_new_suite_choices_read(self, choices: NewSuiteChoices) -> None:
+        self._new_suite_pending = False
+        self.library.status.setText("Name the new suite and choose its columns.")
+        dialog = NewSuiteDialog(choices, self.page)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.create_suite(dialog.answer()))
+        dialog.finished.connect(self._on_new_suite_dialog_finished)
+        self.new_suite_dialog = dialog
+        dialog.open()  # window-modal, without a nested event loop
+        self.new_suite_dialog_opened.emit(dialog)
+
+    @Slot(int)
+    def _on_new_suite_dialog_finished(self, result: int) -> None:
+        self.new_suite_dialog = None
+
+    def _on_suite_created(self, stored: StoredSuite) -> None:
+        self._new_suite_pending = False
+        self.library.status.setText(f"Created {stored.ref}: fill in its first case.")
+        self.suite_created.emit(stored)
+
+    def _on_new_suite_failed(self, error: BaseException) -> None:
+        self._new_suite_pending = False
+        self.library.status.setText(f"No new suite: {error}")
+        report_exception(error, self.page)
+
+    @Slot()
     def _on_import_button_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.page, "Import a suite", "", SUITE_FILES)
         if path:
@@ -140,6 +200,7 @@ class LibraryActions(QObject):
 
     def _on_run_choices_read(self, choices: RunChoices) -> None:
         self._choices_pending = False
+        self._new_suite_pending = False  # its choices are being read, or the suite stored
         self.library.status.setText(f"Choose the columns of the run of {choices.suite.ref}.")
         dialog = RunDialog(choices, self.page)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -153,6 +214,7 @@ class LibraryActions(QObject):
 
     def _on_run_choices_failed(self, error: BaseException) -> None:
         self._choices_pending = False
+        self._new_suite_pending = False  # its choices are being read, or the suite stored
         self.library.status.setText(f"Could not prepare the run: {error}")
         report_exception(error, self.page)
 

@@ -1,6 +1,6 @@
 """The left side of the Evaluations page: the stored suites and runs, the buttons that act on
-them (Import…, Run suite…, Cancel; Resume, Export… for the selected run), and the progress bar
-and status line of the run in flight.
+them (New suite…, Import…, Run suite…, Cancel; Resume, Export… for the selected run), and the
+progress bar and status line of the run in flight.
 
 A view only: it fills from a :class:`~workbench.ui.evals.tasks.Library` and says what was
 selected; the page decides what the buttons do.
@@ -97,6 +97,11 @@ class LibraryPanel(QWidget):
         self.runs_view.setToolTip("Earlier runs: select one to show it (F5 reads them again)")
         self.runs_view.selectionModel().currentChanged.connect(self._on_runs_current_changed)
 
+        self.new_button = self._button(
+            "New suite…",
+            "evalNewSuiteButton",
+            "Create a suite from stored prompt versions and inventory models (Ctrl+Shift+S)",
+        )
         self.import_button = self._button(
             "Import…",
             "evalImportButton",
@@ -129,9 +134,13 @@ class LibraryPanel(QWidget):
         # Long paths and errors land here: let them be selected and copied.
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # Two rows: four buttons side by side would widen the panel past its 280 px.
+        make_buttons = QHBoxLayout()
+        make_buttons.addWidget(self.new_button)
+        make_buttons.addWidget(self.import_button)
         suite_buttons = QHBoxLayout()
-        for button in (self.import_button, self.run_button, self.cancel_button):
-            suite_buttons.addWidget(button)
+        suite_buttons.addWidget(self.run_button)
+        suite_buttons.addWidget(self.cancel_button)
         run_buttons = QHBoxLayout()
         run_buttons.addWidget(self.resume_button)
         run_buttons.addWidget(self.export_button)
@@ -140,6 +149,7 @@ class LibraryPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>Suites</b>"))
         layout.addWidget(self.suites_view, 1)
+        layout.addLayout(make_buttons)
         layout.addLayout(suite_buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
@@ -159,7 +169,12 @@ class LibraryPanel(QWidget):
     def set_library(self, library: Library, shown_run_id: int | None, wanted: str | None) -> None:
         """List ``library``; keep the current suite (or make ``wanted`` current) and mark the
         run shown in the grid, without announcing it as a new selection."""
-        current_suite = wanted or self.selected_suite()
+        before = self.selected_suite()
+        current_suite = wanted or before
+        # Refilled in silence: clearing moves the current row through other suites, and each
+        # would be announced (and read again by the Suite tab) on every refresh.
+        suites = self.suites_view.selectionModel()
+        suites.blockSignals(True)
         self.suites_model.clear()
         for suite in library.suites:
             item = QStandardItem(f"{suite.name}  (v{suite.version}, {suite.n_runs} runs)")
@@ -169,6 +184,10 @@ class LibraryPanel(QWidget):
         keep = current_suite is not None and self.select_suite(current_suite)
         if not keep and self.suites_model.rowCount():
             self.suites_view.setCurrentIndex(self.suites_model.index(0, 0))
+        suites.blockSignals(False)
+        after = self.selected_suite()
+        if after is not None and after != before:
+            self.suite_selected.emit(after)
         self.runs_view.selectionModel().blockSignals(True)
         self.runs_model.clear()
         for run in library.runs:

@@ -4,7 +4,6 @@ on a worker thread and returns frozen value objects."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import uuid
 from collections.abc import Callable
@@ -31,15 +30,14 @@ from workbench.evals import (
     list_cells,
     list_runs,
     list_suites,
-    load_suite_text,
     replay_cell,
     resume_run,
     run_matrix,
-    save_suite,
 )
 from workbench.evals.summary import snapshot_columns
 from workbench.inventory import list_models
 from workbench.prompts import list_prompts
+from workbench.store import Store
 from workbench.ui.evals.matrix_model import MatrixData, build_matrix, rows_from_cases
 from workbench.ui.operations import TaskContext
 
@@ -152,10 +150,10 @@ class RunChoices:
     model_names: tuple[str, ...]
 
 
-def read_run_choices(task: TaskContext, suite_ref: str) -> RunChoices:
-    """The suite ``suite_ref`` and the prompt versions, labels and models it could run on."""
+def stored_prompt_choices(store: Store) -> tuple[StoredPromptChoice, ...]:
+    """Every stored prompt's labels, then its versions newest first, each with a note."""
     choices: list[StoredPromptChoice] = []
-    for prompt in list_prompts(task.store):
+    for prompt in list_prompts(store):
         for label, version in prompt.labels.items():
             choices.append(StoredPromptChoice(f"{prompt.name}@{label}", f"label → v{version}"))
         for version in range(prompt.latest_version, 0, -1):
@@ -163,8 +161,21 @@ def read_run_choices(task: TaskContext, suite_ref: str) -> RunChoices:
             labels = ", ".join(prompt.labels_of(version))
             note = ", ".join(part for part in (note, labels) if part)
             choices.append(StoredPromptChoice(f"{prompt.name}@{version}", note))
-    models = tuple(record.name for record in list_models(task.store))
-    return RunChoices(get_suite(task.store, suite_ref), tuple(choices), models)
+    return tuple(choices)
+
+
+def inventory_model_names(store: Store) -> tuple[str, ...]:
+    """The names of the registered models, by name."""
+    return tuple(record.name for record in list_models(store))
+
+
+def read_run_choices(task: TaskContext, suite_ref: str) -> RunChoices:
+    """The suite ``suite_ref`` and the prompt versions, labels and models it could run on."""
+    return RunChoices(
+        get_suite(task.store, suite_ref),
+        stored_prompt_choices(task.store),
+        inventory_model_names(task.store),
+    )
 
 
 class ExportFileError(WorkbenchError):
@@ -226,22 +237,3 @@ def find_regressions(task: TaskContext, run_a: int, run_b: int) -> Regressions:
     comparison = compare_runs(task.store, run_a, run_b)
     cases = frozenset(change.case_id for change in comparison.regressed)
     return Regressions(run_a, run_b, cases, len(comparison.regressed), len(comparison.fixed))
-
-
-def read_suite(task: TaskContext, name: str) -> StoredSuite:
-    """The latest version of the stored suite ``name``."""
-    return get_suite(task.store, name)
-
-
-def save_cases(
-    task: TaskContext, name: str, cases: list[dict[str, object]]
-) -> tuple[StoredSuite, bool]:
-    """Store suite ``name`` with these cases (promptfoo-shaped dicts) as a new version.
-
-    The edited definition goes through the same validation as a suite file, so a bad edit is
-    refused with a message naming the field. Returns the stored version and whether it is new.
-    """
-    data = get_suite(task.store, name).suite.to_dict()
-    data["tests"] = cases
-    suite = load_suite_text(json.dumps(data), source=f"the suite editor ({name})")
-    return save_suite(task.store, suite, origin="workbench-ui:suite-editor")

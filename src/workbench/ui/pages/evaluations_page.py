@@ -1,12 +1,14 @@
 """The Evaluations page: stored suites and runs, a Run dialog that picks a run's columns, the
 live matrix grid (cases x prompt version x model) filling as cells finish, the detail of a cell
-(with Replay), per-column statistics, Resume and Export of a stored run.
+(with Replay), per-column statistics, Resume and Export of a stored run, New suite… and the
+Suite tab that edits a suite's settings and cases.
 
 A view over :mod:`workbench.evals`. The parts live in :mod:`workbench.ui.evals`: the left
 panel (``library_panel``) and what its buttons do (``library_actions``), the grid
-(``grid_panel``), the run plumbing (``run_controller``) and the background functions
-(``tasks``); this module wires them together. Every read, run and replay is a background
-operation, so the GUI thread never waits on the store or a model.
+(``grid_panel``), the Suite tab (``suite_editor``), the run plumbing (``run_controller``) and
+the background functions (``tasks``, ``suite_tasks``); this module wires them together. Every
+read, run and replay is a background operation, so the GUI thread never waits on the store or a
+model.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from workbench.ui.evals.library_actions import LibraryActions
 from workbench.ui.evals.library_panel import LibraryPanel, run_label
 from workbench.ui.evals.matrix_model import MatrixData
 from workbench.ui.evals.run_controller import RunController
-from workbench.ui.evals.suite_editor import SuiteCasesEditor
+from workbench.ui.evals.suite_editor import SuiteEditor
 from workbench.ui.evals.summary_panel import SummaryPanel
 from workbench.ui.evals.tasks import (
     Library,
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 # Esc is taken window-wide by the playground's Stop while it generates, so the page handles
 # Esc as a key press (it arrives only when no shortcut claimed it) and offers this as well.
 CANCEL_KEYS = "Ctrl+."
+# Not Ctrl+N (the playground's New conversation, window-wide) nor Ctrl+Shift+N (Add case).
+NEW_SUITE_KEYS = "Ctrl+Shift+S"
 
 
 class EvaluationsPage(QWidget):
@@ -63,7 +67,8 @@ class EvaluationsPage(QWidget):
     run_loaded = Signal(int)
     regressions_found = Signal(object)  # Regressions
     suite_imported = Signal(str)
-    cases_saved = Signal(object)  # StoredSuite
+    suite_created = Signal(object)  # StoredSuite
+    suite_saved = Signal(object)  # StoredSuite
     run_dialog_opened = Signal(object)  # RunDialog
     run_exported = Signal(object)  # ExportedRun
     cell_replayed = Signal(object)  # ReplayResult
@@ -86,6 +91,7 @@ class EvaluationsPage(QWidget):
         self.resume_button = self.library.resume_button
         self.export_button = self.library.export_button
         self.import_button = self.library.import_button
+        self.new_suite_button = self.library.new_button
         self.progress, self.status = self.library.progress, self.library.status
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
 
@@ -97,14 +103,15 @@ class EvaluationsPage(QWidget):
         self.baseline_box = self.grid_panel.baseline_box
         self.failures_only = self.grid_panel.failures_only
         self.summary = SummaryPanel(context=context)
-        self.editor = SuiteCasesEditor(context)
-        self.editor.cases_saved.connect(self._on_editor_cases_saved)
+        self.editor = SuiteEditor(context)
+        self.editor.suite_saved.connect(self._on_editor_suite_saved)
         self.cases_model = self.editor.model
-        self.save_cases_button = self.editor.save_button
+        self.save_suite_button = self.editor.save_button
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid_panel, "Grid")
         self.tabs.addTab(self.summary, "Statistics")
-        self.tabs.addTab(self.editor, "Suite cases")
+        self.tabs.addTab(self.editor, "Suite")
+        self.tabs.setTabToolTip(2, "The selected suite's settings and cases, edited in place")
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.detail = CellDetailView()
         self.detail.replay_requested.connect(self.replay_cell)
@@ -117,8 +124,9 @@ class EvaluationsPage(QWidget):
         self.controller.running_changed.connect(self.library.set_running)
         self.controller.run_finished.connect(self._on_controller_run_finished)
         self.controller.run_failed.connect(self._on_controller_run_failed)
-        # What Import…, Run suite…, Resume and Export… do.
+        # What New suite…, Import…, Run suite…, Resume and Export… do.
         self.library_actions = LibraryActions(context, self, self.library, self.controller)
+        self.library_actions.suite_created.connect(self._on_library_actions_suite_created)
         self.library_actions.suite_imported.connect(self._on_library_actions_suite_imported)
         self.library_actions.run_dialog_opened.connect(self.run_dialog_opened)
         self.library_actions.run_exported.connect(self.run_exported)
@@ -128,6 +136,7 @@ class EvaluationsPage(QWidget):
         for keys, slot in (
             ("Ctrl+R", self.open_run_dialog),
             (CANCEL_KEYS, self.cancel_run),
+            (NEW_SUITE_KEYS, self.open_new_suite_dialog),
             # Not StandardKey.Refresh: on macOS and GNOME that is Ctrl+R, the run dialog's key.
             ("F5", self.reload),
         ):
@@ -171,6 +180,10 @@ class EvaluationsPage(QWidget):
     def selected_suite(self) -> str | None:
         """The name of the current suite."""
         return self.library.selected_suite()
+
+    def open_new_suite_dialog(self) -> None:
+        """Ctrl+Shift+S, "New suite…": read the prompt versions and models, then ask."""
+        self.library_actions.open_new_suite_dialog()
 
     def import_suite_path(self, path: Path) -> None:
         """Import the suite file at ``path`` in the background, then select it."""
@@ -244,12 +257,24 @@ class EvaluationsPage(QWidget):
     def _on_library_actions_suite_imported(self, name: str) -> None:
         self._select_after_refresh = name
         self.refresh()
+        self.editor.suite_stored(name)  # a new version of the suite the tab shows
         self.suite_imported.emit(name)
 
-    def _on_editor_cases_saved(self, stored: StoredSuite) -> None:
+    def _on_library_actions_suite_created(self, stored: StoredSuite) -> None:
+        # Selected after the refresh, so the Suite tab follows, unless it holds edits of
+        # another suite: those are never dropped, and the status line says so.
+        self._select_after_refresh = stored.name
+        self.refresh()
+        if self.editor.dirty:
+            edited = self.editor.editing_suite
+            self.status.setText(f"Created {stored.ref}. Save or Revert {edited} to edit it.")
+        self.tabs.setCurrentWidget(self.editor)
+        self.suite_created.emit(stored)
+
+    def _on_editor_suite_saved(self, stored: StoredSuite) -> None:
         self.status.setText(f"Saved {stored.ref}.")
         self.refresh()
-        self.cases_saved.emit(stored)
+        self.suite_saved.emit(stored)
 
     def _on_run_read(self, shown: ShownRun) -> None:
         run = shown.run

@@ -1,0 +1,200 @@
+"""The "New suite…" dialog: a name, a description, and the stored prompt versions and inventory
+models that become the new suite's columns.
+
+Everything it shows comes from a :class:`~workbench.ui.evals.suite_tasks.NewSuiteChoices` read
+in the background before it opens, so the dialog itself never touches the store. Create stays
+disabled, with the reason shown, until the name is valid and free and a prompt and a model are
+checked. The suite is stored by :func:`~workbench.ui.evals.suite_tasks.create_suite`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.evals.parsing import id_problem
+from workbench.ui.evals.suite_tasks import NewSuite, NewSuiteChoices
+from workbench.ui.prompts.colors import error_color
+
+#: The role holding a checkable item's value (a prompt reference or a model name).
+ChoiceRole = Qt.ItemDataRole.UserRole + 1
+NAME_MISSING = "Name the suite."
+CREATE_TIP = "Store the suite with one empty case, and open it to fill in the cases"
+
+
+def name_problem(name: str, taken: frozenset[str]) -> str | None:
+    """Why ``name`` cannot name a new suite, or None."""
+    if not name:
+        return NAME_MISSING
+    if "@" in name:
+        # get_suite reads NAME@VERSION: a name with "@" could never be fetched by name.
+        return "A suite name cannot contain '@' (it separates the version: NAME@2)."
+    problem = id_problem(name, "suite")
+    if problem is not None:
+        return problem[0].upper() + problem[1:] + "."
+    if name in taken:
+        return f"A suite named {name!r} already exists: choose another name."
+    return None
+
+
+class NewSuiteDialog(QDialog):
+    """Ask for a new suite; :meth:`answer` gives it once accepted."""
+
+    def __init__(self, choices: NewSuiteChoices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newSuiteDialog")
+        self.setWindowTitle("New suite")
+        self.choices = choices
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("newSuiteName")
+        self.name_edit.setPlaceholderText("support-reply-smoke")
+        self.name_edit.setToolTip("Letters, digits and . _ : / ~ - ; unique among the suites")
+        self.description_edit = QLineEdit()
+        self.description_edit.setObjectName("newSuiteDescription")
+        self.description_edit.setPlaceholderText("What the suite checks (optional)")
+        self.prompt_list = self._choice_list("newSuitePrompts")
+        for choice in choices.columns.stored_prompts:
+            self._add_choice(self.prompt_list, choice.ref, choice.note)
+        self.model_list = self._choice_list("newSuiteModels")
+        for name in choices.columns.model_names:
+            self._add_choice(self.model_list, name, "")
+        self.reason_label = QLabel()
+        self.reason_label.setObjectName("newSuiteReason")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setStyleSheet(f"color: {error_color(self.palette()).name()};")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Create")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("Name:", self.name_edit)
+        form.addRow("Description:", self.description_edit)
+        lists = QGridLayout()
+        lists.addWidget(QLabel("<b>Prompt versions</b>"), 0, 0)
+        lists.addWidget(QLabel("<b>Models</b>"), 0, 1)
+        lists.addWidget(self.prompt_list, 1, 0)
+        lists.addWidget(self.model_list, 1, 1)
+        lists.setColumnStretch(0, 3)
+        lists.setColumnStretch(1, 2)
+        hint = QLabel(
+            "Checked prompt versions and models become the suite's columns; more can be added "
+            "on the Suite tab. The suite starts with one case whose variables are the prompts' "
+            "own, empty: fill them in there."
+        )
+        hint.setObjectName("muted")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(lists, 1)
+        layout.addWidget(hint)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.buttons)
+        self.resize(640, 460)
+
+        self.name_edit.textChanged.connect(self._on_name_edit_text_changed)
+        for choice_list in (self.prompt_list, self.model_list):
+            choice_list.itemChanged.connect(self._on_choices_item_changed)
+        self._update()
+
+    # -- answers ----------------------------------------------------------------------------
+    def checked_prompts(self) -> tuple[str, ...]:
+        """The checked prompt versions and labels, in list order."""
+        return _checked(self.prompt_list)
+
+    def checked_models(self) -> tuple[str, ...]:
+        """The checked models, in list order."""
+        return _checked(self.model_list)
+
+    def problem(self) -> str:
+        """Why the suite cannot be created yet ("" when it can)."""
+        if not self.choices.columns.stored_prompts:
+            return "No prompt is stored yet: save one on the Prompts page first."
+        if not self.choices.columns.model_names:
+            return "No model is in the inventory: add one on the Models page first."
+        name = name_problem(self.name_edit.text().strip(), self.choices.suite_names)
+        if name is not None:
+            return name
+        if not self.checked_prompts():
+            return "Check at least one prompt version."
+        if not self.checked_models():
+            return "Check at least one model."
+        return ""
+
+    def answer(self) -> NewSuite:
+        """The suite asked for."""
+        return NewSuite(
+            name=self.name_edit.text().strip(),
+            description=self.description_edit.text().strip(),
+            prompts=self.checked_prompts(),
+            models=self.checked_models(),
+        )
+
+    def accept(self) -> None:
+        """Close with the answer, unless something is missing (then say what)."""
+        if self.problem():
+            self._update()
+            return
+        super().accept()
+
+    # -- building ---------------------------------------------------------------------------
+    @staticmethod
+    def _choice_list(name: str) -> QListWidget:
+        widget = QListWidget()
+        widget.setObjectName(name)
+        widget.setUniformItemSizes(True)
+        return widget
+
+    @staticmethod
+    def _add_choice(widget: QListWidget, value: str, note: str) -> None:
+        item = QListWidgetItem(f"{value}   ({note})" if note else value)
+        item.setFlags(
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsUserCheckable
+        )
+        item.setCheckState(Qt.CheckState.Unchecked)
+        item.setData(ChoiceRole, value)
+        item.setToolTip(value)
+        widget.addItem(item)
+
+    def _update(self) -> None:
+        problem = self.problem()
+        # An empty name is the dialog's starting point, not a mistake: no red line for it.
+        shown = "" if problem == NAME_MISSING else problem
+        self.reason_label.setText(shown)
+        self.reason_label.setVisible(bool(shown))
+        self.ok_button.setEnabled(not problem)
+        self.ok_button.setToolTip(problem or CREATE_TIP)
+
+    # -- slots ------------------------------------------------------------------------------
+    @Slot(str)
+    def _on_name_edit_text_changed(self, _text: str) -> None:
+        self._update()
+
+    @Slot(QListWidgetItem)
+    def _on_choices_item_changed(self, _item: QListWidgetItem) -> None:
+        self._update()
+
+
+def _checked(widget: QListWidget) -> tuple[str, ...]:
+    items = (widget.item(row) for row in range(widget.count()))
+    return tuple(
+        str(item.data(ChoiceRole)) for item in items if item.checkState() == Qt.CheckState.Checked
+    )
