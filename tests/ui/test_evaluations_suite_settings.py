@@ -434,3 +434,33 @@ def test_a_malformed_case_file_names_its_line_and_changes_nothing(
     assert not editor.dirty
     assert not editor.save_button.isEnabled()
     assert editor.label.text() == "lamps@1: 2 cases"
+
+
+def test_a_version_stored_elsewhere_meanwhile_is_never_overwritten(window: Any, qtbot: Any) -> None:
+    editor = open_editor(window, qtbot)
+    retype(qtbot, editor.settings.description_edit, "Edited in the tab")
+    with open_store(window.context.home) as store:  # the CLI (or another window) saves v2
+        changed = load_suite_text(SUITE.replace("Lamp questions", "Saved elsewhere"))
+        assert save_suite(store, changed, origin="elsewhere")[0].version == 2
+
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: "since you opened version 1" in editor.problem_label.text())
+    assert latest(window.context.home).version == 2  # nothing stored over it
+    assert latest(window.context.home).suite.description == "Saved elsewhere"
+    assert editor.settings.description_edit.text() == "Edited in the tab"  # edits kept
+    assert editor.dirty
+
+
+def test_a_version_stored_elsewhere_is_shown_when_the_tab_has_no_edits(
+    window: Any, qtbot: Any
+) -> None:
+    editor = open_editor(window, qtbot)
+    page = window.pages["evaluations"]
+    with open_store(window.context.home) as store:
+        save_suite(store, load_suite_text(SUITE.replace("Lamp questions", "Newer")), origin="cli")
+
+    page.refresh()
+
+    qtbot.waitUntil(lambda: editor.editing_version == 2, timeout=TIMEOUT_MS)
+    assert editor.settings.description_edit.text() == "Newer"

@@ -37,6 +37,7 @@ from workbench.ui.evals.run_dialog import plural
 from workbench.ui.evals.suite_settings import SuiteSettingsForm
 from workbench.ui.evals.suite_tasks import (
     ImportedCases,
+    SuiteChangedError,
     SuiteToEdit,
     read_case_file,
     read_suite_to_edit,
@@ -61,6 +62,7 @@ class SuiteEditor(QWidget):
         super().__init__(parent)
         self.context = context
         self.editing_suite: str | None = None
+        self.editing_version: int | None = None  # the version the edits started from
         self._wanted: str | None = None  # the suite asked for last
         # Bumped by every read asked for and every edit: only the answer to the latest read is
         # shown, so neither a slower earlier read nor one overtaken by edits replaces the tab.
@@ -179,9 +181,10 @@ class SuiteEditor(QWidget):
         settings = self.settings.settings()
         # A copy: the worker serialises it while the user may go on editing nested values.
         cases = copy.deepcopy(self.model.cases)
+        base = self.editing_version
         self._set_saving(True)
         self.context.run(
-            lambda task: save_suite_edit(task, name, settings, cases),
+            lambda task: save_suite_edit(task, name, settings, cases, base_version=base),
             parent=self,
             success=self._on_suite_saved,
         ).failure(self._on_save_failed).run_in_background()
@@ -204,6 +207,7 @@ class SuiteEditor(QWidget):
     # -- state ------------------------------------------------------------------------------
     def _show(self, stored: StoredSuite) -> None:
         self.editing_suite = stored.name
+        self.editing_version = stored.version
         self._shown += 1
         self.model.set_cases(stored.suite.cases)
         self.settings.set_suite(stored.suite)
@@ -257,6 +261,10 @@ class SuiteEditor(QWidget):
 
     def _on_save_failed(self, error: BaseException) -> None:
         self._set_saving(False)
+        if isinstance(error, SuiteChangedError):  # a newer version exists: say so, keep edits
+            self._save_problem = str(error)
+            self._show_problem(self._save_problem)
+            return
         if not isinstance(error, InputFileError):
             self._save_problem = f"Not saved: {error}"
             self._show_problem(self._save_problem)

@@ -17,6 +17,7 @@ from typing import Any
 
 from workbench.errors import AlreadyExistsError
 from workbench.evals import (
+    EvalError,
     EvalSuite,
     StoredSuite,
     get_suite,
@@ -117,16 +118,35 @@ def read_suite_to_edit(task: TaskContext, name: str) -> SuiteToEdit:
     return SuiteToEdit(get_suite(task.store, name), read_column_choices(task))
 
 
+class SuiteChangedError(EvalError):
+    """The suite was saved again (elsewhere) since the tab opened the version it edits."""
+
+
 def save_suite_edit(
-    task: TaskContext, name: str, settings: SuiteSettings, cases: Sequence[Mapping[str, Any]]
+    task: TaskContext,
+    name: str,
+    settings: SuiteSettings,
+    cases: Sequence[Mapping[str, Any]],
+    *,
+    base_version: int | None = None,
 ) -> tuple[StoredSuite, bool]:
     """Store suite ``name`` with these settings and cases (promptfoo-shaped) as one new version.
 
     What the tab does not edit (sampling, notes) is kept from the latest stored version. The
     definition goes through the suite file's validation, so a bad edit is refused with a message
-    naming the field. Returns the stored version and whether it is new.
+    naming the field. ``base_version`` is the version the edits started from: when a newer one
+    was stored meanwhile (an import, the CLI, another window) the save is refused rather than
+    silently overwriting that version's changes. Returns the stored version and whether it is
+    new.
     """
-    data = settings.apply(get_suite(task.store, name).suite.to_dict())
+    latest = get_suite(task.store, name)
+    if base_version is not None and latest.version != base_version:
+        raise SuiteChangedError(
+            f"Not saved: {name} was saved as version {latest.version} (by {latest.created_by}, "
+            f"{latest.origin}) since you opened version {base_version}. Your edits are still "
+            "here: copy what you need, then Revert to see the new version."
+        )
+    data = settings.apply(latest.suite.to_dict())
     data["tests"] = [dict(case) for case in cases]
     suite = load_suite_text(json.dumps(data), source=f"the suite editor ({name})")
     return save_suite(task.store, suite, origin="workbench-ui:suite-editor")

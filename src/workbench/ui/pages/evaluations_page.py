@@ -252,6 +252,10 @@ class EvaluationsPage(QWidget):
         wanted, self._select_after_refresh = self._select_after_refresh, None
         self.library.set_library(library, self.shown_run_id, wanted)
         self.grid_panel.set_baselines(library.runs)
+        editing, version = self.editor.editing_suite, self.editor.editing_version
+        for suite in library.suites:  # a version stored elsewhere (CLI, another window)
+            if suite.name == editing and version is not None and suite.version > version:
+                self.editor.suite_stored(suite.name)
         self.library_loaded.emit()
 
     def _on_library_actions_suite_imported(self, name: str) -> None:
