@@ -155,6 +155,13 @@ class EvaluationsPage(QWidget):
         layout.addWidget(splitter)
 
     # -- library ----------------------------------------------------------------------------
+    def unsaved_changes(self) -> str | None:
+        """What closing the window now would lose (the Suite tab's edits), or None."""
+        editor = self.editor
+        if editor.dirty and editor.editing_suite is not None:
+            return f"Unsaved edits of suite {editor.editing_suite} (Evaluations › Suite)"
+        return None
+
     def page_activated(self) -> None:
         """Read the suites and runs the first time the page is shown."""
         if not self._loaded_once:
