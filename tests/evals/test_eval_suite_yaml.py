@@ -164,3 +164,15 @@ def test_yaml_aliases_and_stored_file_references_are_refused() -> None:
         load_suite_text("a: &x [1]\nb: *x\n")
     with pytest.raises(SuiteFileError, match="only be used in a suite read from a file"):
         load_suite_text("prompts: [a@1]\nmodels: [m]\ntests: file://x.csv\n", default_name="s")
+
+
+def test_a_suite_name_with_an_at_sign_is_refused() -> None:
+    """'@' separates NAME@VERSION: a suite so named could never be fetched back."""
+    import pytest
+
+    from workbench.evals import SuiteFileError, load_suite_text
+
+    text = "name: lamps@2\nprompts: [p@1]\nmodels: [m]\ntests: [{vars: {a: 1}}]\n"
+    with pytest.raises(SuiteFileError, match="'@' separates NAME@VERSION") as refused:
+        load_suite_text(text, source="s.yaml")
+    assert refused.value.line == 1

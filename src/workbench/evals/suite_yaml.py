@@ -105,8 +105,10 @@ def parse_suite(root: Node, *, base_dir: Path | None = None, default_name: str =
         raise fields["format"].fail(f"unsupported format (this workbench reads {SUITE_FORMAT!r})")
     if "name" in fields:
         name = parse_id(fields["name"], "suite")
+        if "@" in name:  # NAME@VERSION names a stored version: a name with '@' could not
+            raise fields["name"].fail(f"invalid suite name {name!r}: '@' separates NAME@VERSION")
     elif default_name:
-        name = default_name
+        name = default_name.replace("@", "-")
     else:
         raise root.fail("is missing", field="name")
     prompt_nodes = require(fields, "prompts", root).sequence()
