@@ -1,8 +1,9 @@
 """UI test fixtures: offscreen Qt, a main-window factory over a private home, the demo model.
 
 ``QT_QPA_PLATFORM`` is set before anything creates a QApplication. Windows made by
-``make_window`` are closed at teardown, which stops their model hosts and waits for their worker
-threads, so no test leaks a process or a thread into the next.
+``make_window`` are closed at teardown (dropping any unsaved edits a test left), which stops their
+model hosts and waits for their worker threads, so no test leaks a process or a thread into the
+next.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def make_window(qtbot: Any, home: Path, seeded_database: Path) -> Iterator[Windo
 
     yield make
     for window in windows:
-        window.close()
+        window.close_discarding_edits()  # a test may leave edits: no question at teardown
 
 
 @pytest.fixture

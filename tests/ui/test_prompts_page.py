@@ -266,23 +266,6 @@ def test_answering_save_commits_before_switching(
     assert _stored_versions(home)[-1].content.params["seed"] == 0
 
 
-def test_closing_the_window_with_unsaved_edits_asks(
-    qtbot: Any, monkeypatch: pytest.MonkeyPatch, window: Any, page: PromptsPage
-) -> None:
-    page.editor.messages.cards[1].editor.setPlainText("{{ message }}")
-    window.show_page("models")
-
-    asked = _answer_unsaved(monkeypatch, "cancel")
-    window.close()
-    assert asked
-    assert window.isVisible()
-    assert window.current_page_key() == "prompts"
-
-    _answer_unsaved(monkeypatch, "discard")
-    window.close()
-    qtbot.waitUntil(lambda: not window.isVisible())
-
-
 def test_new_prompt_is_saved_as_version_1(qtbot: Any, page: PromptsPage, home: Path) -> None:
     page.ask_new_prompt()
     qtbot.waitUntil(lambda: page.findChild(NewPromptDialog) is not None)

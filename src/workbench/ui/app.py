@@ -68,7 +68,9 @@ def open_main_window(home: Path, *, host_factory: SlotHostFactory | None = None)
     window.context.preferences_changed.connect(
         lambda prefs: window.context.ui_state.setValue("theme/applied", prefs.theme)
     )
-    app.aboutToQuit.connect(window.context.shutdown)
+    # Every quit closes the window first (and asks about unsaved edits); this covers an exit
+    # that skips the close. The window shuts down once either way.
+    app.aboutToQuit.connect(window.shutdown)
     window.start()
     return window
 

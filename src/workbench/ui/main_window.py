@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QUrl, Slot
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -37,6 +37,12 @@ from workbench.ui.preferences import Preferences
 from workbench.ui.settings_dialog import SettingsDialog
 from workbench.ui.status_bar import WorkbenchStatusBar
 from workbench.ui.theme import apply_theme
+from workbench.ui.unsaved_edits import (
+    QuitAnswer,
+    UnsavedEdits,
+    ask_about_unsaved_edits,
+    find_unsaved_edits,
+)
 
 SHORTCUTS_HELP = (
     ("Ctrl+1 … Ctrl+7", "Switch pages"),
@@ -60,12 +66,19 @@ SHORTCUTS_HELP = (
 
 
 class MainWindow(QMainWindow):
-    """The workbench window. Build it with an :class:`AppContext` and call :meth:`start`."""
+    """The workbench window. Build it with an :class:`AppContext` and call :meth:`start`.
+
+    Closing it asks first while a page holds unsaved edits (see :mod:`workbench.ui.unsaved_edits`);
+    once it closes, it saves its state and stops the model hosts, once (:meth:`shutdown`).
+    """
 
     def __init__(self, context: AppContext, pages: list[PageSpec] | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.context = context
+        self._shut_down = False
+        self._discarding_edits = False
+        self._unsaved_box: QMessageBox | None = None
         self.setWindowTitle("GenAI Ops Workbench")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -144,10 +157,13 @@ class MainWindow(QMainWindow):
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.context.home)))
         )
         file_menu.addSeparator()
-        quit_action = file_menu.addAction("Quit")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        quit_action.triggered.connect(self.close)
+        self.quit_action = file_menu.addAction("Quit")
+        self.quit_action.setToolTip("Quit (asks first if there are unsaved changes)")
+        # The platform's Quit key; Windows (and the offscreen platform) have none: Ctrl+Q there.
+        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcuts(quit_keys or [QKeySequence("Ctrl+Q")])
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
 
         edit_menu = menu.addMenu("&Edit")
         standard = QKeySequence.StandardKey
@@ -376,10 +392,71 @@ class MainWindow(QMainWindow):
         self.models_page.add_model_files(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Save the window state, stop the model hosts and wait for background work."""
+        """Close, unless a page holds unsaved edits: then keep the window (and the model hosts)
+        and ask what to do with them. A close that goes ahead runs :meth:`shutdown`."""
+        if not self._shut_down and not self._discarding_edits:
+            edits = self.unsaved_edits()
+            if edits:
+                event.ignore()
+                self._ask_about_unsaved_edits(edits)
+                return
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Save the window state, stop the model hosts and wait for background work. Runs
+        once: the window's close and the application's ``aboutToQuit`` both call it."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.save_state()
         self.context.shutdown()
-        super().closeEvent(event)
+
+    # Unsaved edits -------------------------------------------------------------------------
+
+    def unsaved_edits(self) -> list[UnsavedEdits]:
+        """What closing the window now would lose, page by page in sidebar order."""
+        return find_unsaved_edits(
+            (spec.key, spec.title, self.pages[spec.key]) for spec in self.specs
+        )
+
+    def close_discarding_edits(self) -> None:
+        """Close the window now, dropping unsaved edits without asking ("Discard and quit")."""
+        self._discarding_edits = True
+        self.close()
+
+    def _ask_about_unsaved_edits(self, edits: list[UnsavedEdits]) -> None:
+        if self._unsaved_box is not None:  # asked already (a second Quit while it is open)
+            self._unsaved_box.activateWindow()
+            return
+        self._unsaved_box = ask_about_unsaved_edits(self, edits, self._on_unsaved_box_answered)
+
+    def _on_unsaved_box_answered(self, answer: QuitAnswer) -> None:
+        self._unsaved_box = None
+        # Read again: a save running in the background may have finished meanwhile.
+        edits = self.unsaved_edits()
+        # Closed again from the event loop, never from inside a close event.
+        if answer == "discard":
+            QTimer.singleShot(0, self.close_discarding_edits)
+        elif answer == "save":
+            self._save_then_close(edits)
+        elif edits:
+            self._go_to_unsaved_edits(edits[0])
+
+    def _save_then_close(self, edits: list[UnsavedEdits]) -> None:
+        """Save each page's edits in turn, then close; a save that is refused, cancelled or
+        fails stops here, on its page, with the window open."""
+        if not edits:
+            QTimer.singleShot(0, self.close)  # asks again if edits appeared meanwhile
+            return
+        first, rest = edits[0], edits[1:]
+        self._go_to_unsaved_edits(first)
+        if first.can_save:
+            first.save(lambda: self._save_then_close(rest))
+
+    def _go_to_unsaved_edits(self, edits: UnsavedEdits) -> None:
+        self.show_page(edits.key)
+        edits.show()
 
 
 def _gguf_paths(urls: list[QUrl]) -> list[Path]:

@@ -3,8 +3,9 @@ move its labels, compare any two versions, and try it in the playground.
 
 A view over :mod:`workbench.prompts`: every read and write runs in the background
 (:mod:`workbench.ui.prompts.tasks`) and comes back as frozen value objects. Unsaved edits are
-never dropped silently: switching prompt, starting a new one, importing, or closing the window
-with a changed editor asks whether to save, discard or go on editing.
+never dropped silently: switching prompt, starting a new one or importing with a changed editor
+asks whether to save, discard or go on editing, and closing the window names them first
+(``unsaved_changes()``, see :mod:`workbench.ui.unsaved_edits`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from workbench.prompts import Prompt, PromptContent, PromptVersion, diff_contents, make_content
 from workbench.ui.icons import icon
-from workbench.ui.prompts.close_guard import WindowCloseGuard
 from workbench.ui.prompts.compare_panel import ComparePanel
 from workbench.ui.prompts.dialogs import (
     Answer,
@@ -84,9 +84,6 @@ class PromptsPage(QWidget):
         self.base: PromptVersion | None = None
         self.new_prompt: NewPromptSpec | None = None
         self._load_token = 0
-        self.close_guard = WindowCloseGuard(
-            "prompts", self.is_dirty, self.run_when_saved_or_discarded, self
-        )
         self._before_new: str | None = None
         self._build_actions()
         self.list_panel = PromptListPanel([self.new_action, self.import_action, self.export_action])
@@ -209,8 +206,7 @@ class PromptsPage(QWidget):
         return not same_content(self.editor.current_content(), self.base.content)
 
     def page_activated(self) -> None:
-        """Called when the page is shown: watch the window's close, focus the list."""
-        self._watch_window()
+        """Called when the page is shown: focus the list when no prompt is open."""
         if self.current_name is None:
             self.list_panel.view.setFocus()
 
@@ -311,14 +307,25 @@ class PromptsPage(QWidget):
         self.header.clear_notice()
         self._show_state()
 
-    def showEvent(self, event: Any) -> None:
-        """Start guarding the window's close once the page is in it."""
-        super().showEvent(event)
-        self._watch_window()
+    # What closing the window would lose (workbench.ui.unsaved_edits) --------------------------
 
-    def _watch_window(self) -> None:
-        if self.window() is not self:
-            self.close_guard.watch(self.window())
+    def unsaved_changes(self) -> str | None:
+        """What closing the window now would lose: the editor's edits or a new prompt, or None."""
+        if not self.is_dirty():
+            return None
+        if self.new_prompt is not None:
+            return f"New prompt “{self.new_prompt.name}”, not saved yet (Prompts › Editor)"
+        return f"Unsaved edits of prompt “{self.current_name}” (Prompts › Editor)"
+
+    def show_unsaved_changes(self) -> None:
+        """Show the editor holding the unsaved edits."""
+        self.tabs.setCurrentIndex(EDITOR_TAB)
+
+    def save_unsaved_changes(self, then: Callable[[], object]) -> None:
+        """Save the editor as a new version (asking for its message) and run ``then`` once it is
+        stored; a refused, cancelled or failed save does not run it."""
+        self.show_unsaved_changes()
+        self.save_version(then=then)
 
     # Saving ----------------------------------------------------------------------------------
 
