@@ -1,15 +1,31 @@
 """The Evaluations page in the window: a real run of a tiny suite on the demo model fills the
-grid live, a cell's detail shows what happened, and Cancel stops a run; the run dialog's
-choice of columns, Esc and Resume, a busy run, Export and Replay, all on real (tiny) runs."""
+grid live and a cell's detail shows what happened; the run dialog's choice of columns, a busy
+run, Export and Replay also run on the demo model. Cancel, Esc and Resume, and the races
+between reads, runs, replays and the run dialog, run on scripted model hosts
+(:class:`ScriptedHosts`) that hold a generation until the test lets it go, so what finishes
+first never depends on the machine's load."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QEvent, QObject, Qt
 
-from workbench.evals import CellFinished, RunOptions, load_suite_text, save_suite
+from workbench.engine import GenerationRequest, GenerationResult, LoadRequest, ModelInfo
+from workbench.evals import (
+    CellFinished,
+    RunEvent,
+    RunOptions,
+    get_suite,
+    load_suite_text,
+    run_matrix,
+    save_suite,
+)
 from workbench.inventory.default_model import DEFAULT_MODEL_NAME
 from workbench.store import open_store
 
@@ -31,16 +47,156 @@ tests:
 """
 
 
-def store_suite(home: Path, n_cases: int, name: str = "tiny-lamps") -> None:
+def store_suite(
+    home: Path, n_cases: int, name: str = "tiny-lamps", model: str = DEFAULT_MODEL_NAME
+) -> None:
     cases = "".join(
         f"  - id: case-{i}\n    description: Case {i}\n    tags: [{'odd' if i % 2 else 'even'}]\n"
         f"    vars: {{message: 'My lamp number {i} flickers. What should I do?'}}\n"
         "    assert: [{type: icontains-any, value: [lamp, bulb, light]}]\n"
         for i in range(n_cases)
     )
-    suite = load_suite_text(TINY_SUITE.replace("tiny-lamps", name) + cases)
+    text = TINY_SUITE.replace("tiny-lamps", name).replace(DEFAULT_MODEL_NAME, model)
     with open_store(home) as store:
-        save_suite(store, suite, origin="test")
+        save_suite(store, load_suite_text(text + cases), origin="test")
+
+
+class ScriptedHosts:
+    """A host factory for the runner and for replays: every host answers at once with a text
+    that passes the tiny suite's assertion. With ``hold_after`` set, each generation after
+    that many (counted over all hosts) waits until its run is cancelled, as a slow model
+    would, or until :meth:`release`."""
+
+    def __init__(self, hold_after: int | None = None) -> None:
+        self.hold_after = hold_after
+        self.generated = 0
+        self.made: list[ScriptedHost] = []
+        self.held = threading.Event()  # a generation is being held now
+        self._released = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> ScriptedHost:
+        host = ScriptedHost(self)
+        self.made.append(host)
+        return host
+
+    def release(self) -> None:
+        """Let every held generation (and every later one) answer."""
+        self._released.set()
+
+    def hold(self, host: ScriptedHost) -> bool:
+        """Wait while a generation is to be held; True when its run was cancelled."""
+        with self._lock:
+            number, self.generated = self.generated, self.generated + 1
+        if self.hold_after is None or number < self.hold_after:
+            return False
+        self.held.set()
+        deadline = time.monotonic() + 30
+        while not (host.cancelled.is_set() or self._released.is_set()):
+            assert time.monotonic() < deadline, "a held generation was never let go"
+            time.sleep(0.005)
+        self.held.clear()
+        return host.cancelled.is_set()
+
+
+class ScriptedHost:
+    """One scripted model process (see :class:`ScriptedHosts`)."""
+
+    def __init__(self, hosts: ScriptedHosts) -> None:
+        self.hosts = hosts
+        self.loaded: LoadRequest | None = None
+        self.cancelled = threading.Event()
+
+    def load(self, request: LoadRequest) -> ModelInfo:
+        self.loaded = request
+        return ModelInfo(
+            request.model_path, request.model_sha256, request.model_name, request.settings,
+            2048, 100, True, 0.0, {"model_sha256": request.model_sha256},
+        )  # fmt: skip
+
+    def generate_text(self, request: GenerationRequest) -> GenerationResult:
+        assert self.loaded is not None
+        finish = "cancelled" if self.hosts.hold(self) else "stop"
+        rendered = "\n".join(m.content for m in request.messages) or (request.prompt or "")
+        fingerprint = {"model_sha256": self.loaded.model_sha256, "seed": request.sampling.seed}
+        return GenerationResult(
+            "Check the bulb.", 8, 4, 0.01, 100.0, 0.05, finish, fingerprint, rendered
+        )
+
+    def score(self, request: Any) -> Any:
+        raise AssertionError("the tiny suite has no judge")
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def close(self) -> None:
+        pass
+
+
+def stored_run(
+    home: Path, suite: str, options: RunOptions | None = None, *, stop_after: int | None = None
+) -> int:
+    """A run of ``suite`` done headlessly on scripted hosts: finished, or cancelled after
+    ``stop_after`` cells (what a Cancel or a killed process leaves). Returns its id."""
+
+    def progress(event: RunEvent) -> bool:
+        return stop_after is None or not (
+            isinstance(event, CellFinished) and event.done >= stop_after
+        )
+
+    with open_store(home) as store:
+        run = run_matrix(
+            store, get_suite(store, suite), options=options, hosts=ScriptedHosts(),
+            progress=progress,
+        )  # fmt: skip
+    assert run.status == ("finished" if stop_after is None else "cancelled")
+    return run.id
+
+
+Releases = list[Callable[[], None]]
+
+
+class _ReleaseOnClose(QObject):
+    def __init__(self, window: Any, releases: Releases) -> None:
+        super().__init__(window)
+        self.releases = releases
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close:
+            for release in self.releases:
+                release()
+        return False
+
+
+@pytest.fixture
+def let_go(window: Any) -> Releases:
+    """What lets held background work go, all called as the window closes (before it waits
+    for its workers), so a failing test never leaves a worker held."""
+    releases: Releases = []
+    _ReleaseOnClose(window, releases)
+    return releases
+
+
+def scripted(page: Any, let_go: Releases, hold_after: int | None = None) -> ScriptedHosts:
+    """Make the page's runs and replays use scripted hosts; return them."""
+    hosts = ScriptedHosts(hold_after)
+    let_go.append(hosts.release)
+    page.controller.hosts = hosts
+    page.details.hosts = hosts
+    return hosts
+
+
+def held_event(let_go: Releases) -> threading.Event:
+    """An event that held background work waits on (set at the latest as the window closes)."""
+    event = threading.Event()
+    let_go.append(event.set)
+    return event
+
+
+def wait_idle(window: Any, qtbot: Any) -> None:
+    """Wait until every background operation of the window has answered."""
+    qtbot.waitUntil(lambda: window.context.ops.running_count == 0, timeout=10_000)
 
 
 def open_page(window: Any, qtbot: Any, suite: str) -> Any:
@@ -97,22 +253,25 @@ def test_run_fills_the_grid_and_a_cell_shows_its_detail(window: Any, qtbot: Any)
     assert page.summary.chart is not None
 
 
-def test_cancel_stops_the_run_before_every_cell_ran(window: Any, qtbot: Any) -> None:
+def test_cancel_stops_the_run_before_every_cell_ran(
+    window: Any, qtbot: Any, let_go: Releases
+) -> None:
     store_suite(window.context.home, 12, name="long-lamps")
     page = open_page(window, qtbot, "long-lamps")
+    hosts = scripted(page, let_go, hold_after=1)  # the second cell generates until cancelled
 
-    def cancel_after_first(event: object) -> None:
-        if isinstance(event, CellFinished):
-            page.cancel_run()
-
-    page.controller.event_arrived.connect(cancel_after_first)
     with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         page.start_run()
+        qtbot.waitUntil(lambda: page.matrix.n_finished == 1 and hosts.held.is_set())
+        qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+        assert not page.cancel_button.isEnabled()
     run = finished.args[0]
     assert run.status == "cancelled"
-    assert 1 <= run.n_done < run.n_cells == 24
+    assert run.n_done == 1  # the cell in flight stopped and was not stored
+    assert run.n_cells == 24
+    assert page.matrix.n_finished == 1
     assert page.run_button.isEnabled()
-    assert "cancelled" in page.status.text()
+    assert page.status.text() == f"Run #{run.id} cancelled: 1/24 cells."
 
 
 def test_an_earlier_run_opens_in_the_grid_and_serves_as_a_baseline(window: Any, qtbot: Any) -> None:
@@ -231,28 +390,26 @@ def test_shortcuts_of_a_hidden_page_do_not_fire(window: Any, qtbot: Any) -> None
 
 
 def test_esc_cancels_and_resume_finishes_the_run_without_duplicated_cells(
-    window: Any, qtbot: Any
+    window: Any, qtbot: Any, let_go: Releases
 ) -> None:
     from workbench.evals import list_cells
 
     store_suite(window.context.home, 2)
     page = open_page(window, qtbot, "tiny-lamps")
-    pressed: list[bool] = []
+    hosts = scripted(page, let_go, hold_after=1)
 
-    def escape_after_first(event: object) -> None:
-        if isinstance(event, CellFinished) and not pressed:
-            pressed.append(True)
-            press(window, qtbot, page.grid, Qt.Key.Key_Escape)
-
-    page.controller.event_arrived.connect(escape_after_first)
     with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         page.start_run()
+        qtbot.waitUntil(lambda: page.matrix.n_finished == 1 and hosts.held.is_set())
+        press(window, qtbot, page.grid, Qt.Key.Key_Escape)
     cancelled = finished.args[0]
     assert cancelled.status == "cancelled"
-    assert 1 <= cancelled.n_done < cancelled.n_cells == 4
+    assert cancelled.n_done == 1
+    assert cancelled.n_cells == 4
     qtbot.waitUntil(page.resume_button.isEnabled, timeout=10_000)
     assert page.library.selected_run().id == cancelled.id
 
+    hosts.hold_after = None
     with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS) as resumed:
         qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
         assert page.cancel_button.isEnabled()
@@ -405,3 +562,279 @@ def test_replay_of_a_greedy_cell_says_the_output_is_identical(window: Any, qtbot
     assert "Identical output" in detail.toPlainText()
     assert "Fingerprint" in detail.toPlainText()
     assert detail.replay_button.isEnabled()
+
+
+def test_the_grid_follows_the_run_picked_last_when_an_earlier_read_answers_late(
+    window: Any, qtbot: Any, let_go: Releases, monkeypatch: Any
+) -> None:
+    from workbench.ui.pages import evaluations_page
+
+    home = window.context.home
+    store_suite(home, 2)
+    large = stored_run(home, "tiny-lamps")  # 4 cells
+    small = stored_run(home, "tiny-lamps", RunOptions(prompts=("plain",)))  # 2 cells
+    page = open_page(window, qtbot, "tiny-lamps")
+    gates: dict[int, threading.Event] = {}
+    read_run = evaluations_page.read_run
+
+    def slow_read(task: Any, run_id: int) -> Any:
+        if run_id in gates:
+            assert gates[run_id].wait(30)
+        return read_run(task, run_id)
+
+    monkeypatch.setattr(evaluations_page, "read_run", slow_read)
+    gates[large] = held_event(let_go)
+    assert page.library.select_run(large)  # read, and held: the large run reads slowly
+    with qtbot.waitSignal(page.run_loaded, timeout=10_000) as loaded:
+        assert page.library.select_run(small)
+    assert loaded.args == [small]
+    gates[large].set()  # the large run's answer comes last
+    wait_idle(window, qtbot)
+    assert page.shown_run_id == small
+    assert page.matrix.n_finished == 2
+    assert page.library.selected_run().id == small  # what Resume and Export act on
+
+    # Away and straight back before the read answers: the shown run stays.
+    gates[large] = held_event(let_go)
+    with qtbot.assertNotEmitted(page.run_loaded, wait=100):
+        assert page.library.select_run(large)
+        assert page.library.select_run(small)
+        gates[large].set()
+        wait_idle(window, qtbot)
+    assert page.shown_run_id == small
+    assert page.matrix.n_finished == 2
+    with qtbot.waitSignal(page.library_loaded, timeout=10_000):
+        page.refresh()
+    assert page.library.selected_run().id == small
+
+
+def test_resume_lays_out_the_earlier_cells_built_on_the_worker(
+    window: Any, qtbot: Any, let_go: Releases, monkeypatch: Any
+) -> None:
+    home = window.context.home
+    store_suite(home, 12)
+    cancelled = stored_run(home, "tiny-lamps", stop_after=20)  # 20 of 24 cells
+    page = open_page(window, qtbot, "tiny-lamps")
+    scripted(page, let_go)
+    assert page.library.select_run(cancelled)
+    qtbot.waitUntil(page.resume_button.isEnabled, timeout=10_000)
+    placed_here: list[int] = []  # cells placed in the grid on the GUI thread, batch by batch
+    add_cells = page.matrix.add_cells
+
+    def counted_add_cells(cells: Any) -> Any:
+        placed_here.append(len(cells))
+        return add_cells(cells)
+
+    monkeypatch.setattr(page.matrix, "add_cells", counted_add_cells)
+    at_start: list[tuple[int, int]] = []
+    page.controller.run_started.connect(
+        lambda started: at_start.append(
+            (page.matrix.n_finished, sum(column.n for column in page.summary.model.stats))
+        )
+    )
+    with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS) as resumed:
+        qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)
+    assert resumed.args[0].n_done == 24
+    assert at_start == [(20, 20)]  # shown at once, statistics included
+    assert sum(placed_here) == 4  # only the cells the resume ran
+    assert page.matrix.n_finished == 24
+
+
+def test_a_cell_is_replayed_once_at_a_time_even_after_leaving_it(
+    window: Any, qtbot: Any, let_go: Releases
+) -> None:
+    home = window.context.home
+    store_suite(home, 2)
+    run_id = stored_run(home, "tiny-lamps", RunOptions(prompts=("plain",)))
+    page = open_page(window, qtbot, "tiny-lamps")
+    hosts = scripted(page, let_go, hold_after=0)  # the replay generates until let go
+    with qtbot.waitSignal(page.run_loaded, timeout=10_000):
+        page.show_run(run_id)
+    detail = page.detail
+    page.grid.setCurrentIndex(page.filter.index(0, 0))
+    first = detail.cell
+    qtbot.mouseClick(detail.replay_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(hosts.held.is_set, timeout=30_000)
+
+    page.grid.setCurrentIndex(page.filter.index(1, 0))
+    assert detail.replay_button.isEnabled()  # another cell: its own Replay
+    assert detail.replay_status.text() == ""
+    page.grid.setCurrentIndex(page.filter.index(0, 0))
+    assert detail.cell.id == first.id
+    assert detail.replay_status.text().startswith("Replaying…")
+    assert not detail.replay_button.isEnabled()
+    assert not page.replay_cell(first)  # nothing second starts, from anywhere
+
+    with qtbot.waitSignal(page.cell_replayed, timeout=30_000) as replayed:
+        hosts.release()
+    assert replayed.args[0].identical
+    assert hosts.generated == len(hosts.made) == 1  # one model process, one generation
+    assert detail.replay_status.text() == "Identical output"
+    assert detail.replay_button.isEnabled()
+
+
+def test_a_replay_of_a_changed_model_file_says_so_in_the_detail(
+    window: Any, qtbot: Any, tmp_path: Path, demo_model_path: Path
+) -> None:
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from workbench.inventory import add_model
+
+    home = window.context.home
+    copy = tmp_path / "lamp-model.gguf"
+    shutil.copy(demo_model_path, copy)
+    with open_store(home) as store:
+        add_model(store, copy, name="lamp-model")
+    store_suite(home, 1, model="lamp-model")
+    run_id = stored_run(home, "tiny-lamps", RunOptions(prompts=("plain",)))
+    with copy.open("ab") as handle:
+        handle.write(b"\0")  # the file the run used is not the one there now
+    page = open_page(window, qtbot, "tiny-lamps")
+    with qtbot.waitSignal(page.run_loaded, timeout=10_000):
+        page.show_run(run_id)
+    page.grid.setCurrentIndex(page.filter.index(0, 0))
+    detail = page.detail
+    qtbot.mouseClick(detail.replay_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "failed" in detail.replay_status.text(), timeout=30_000)
+
+    assert detail.replay_status.text().startswith("Replay failed: The run used lamp-model")
+    assert "missing or changed" in detail.replay_status.text()
+    assert "Replaying cell 1 failed" in page.status.text()
+    assert detail.replay_button.isEnabled()  # a user's problem: no dialog, Replay offered again
+    assert page.findChild(QMessageBox) is None
+
+
+def held_in_run(page: Any, hosts: ScriptedHosts, run_id: int) -> bool:
+    """Whether run ``run_id`` executes on the page with a generation held, and the page has
+    had every event before it (the held cell's start is on the status line)."""
+    started = page.status.text().startswith("Cell ")
+    return page.controller.run_id == run_id and hosts.held.is_set() and started
+
+
+def run_choices_held(monkeypatch: Any, let_go: Releases) -> threading.Event:
+    """Hold the reads of the run dialog's choices until the returned event is set."""
+    from workbench.ui.evals import library_actions
+
+    gate = held_event(let_go)
+    read = library_actions.read_run_choices
+
+    def held(task: Any, suite: str) -> Any:
+        assert gate.wait(30)
+        return read(task, suite)
+
+    monkeypatch.setattr(library_actions, "read_run_choices", held)
+    return gate
+
+
+def test_the_run_dialog_stays_shut_when_a_resume_started_while_its_choices_were_read(
+    window: Any, qtbot: Any, let_go: Releases, monkeypatch: Any
+) -> None:
+    home = window.context.home
+    store_suite(home, 1)
+    cancelled = stored_run(home, "tiny-lamps", stop_after=1)
+    page = open_page(window, qtbot, "tiny-lamps")
+    hosts = scripted(page, let_go, hold_after=0)
+    gate = run_choices_held(monkeypatch, let_go)
+    qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)  # the choices are read…
+    assert page.library.select_run(cancelled)
+    qtbot.waitUntil(page.resume_button.isEnabled, timeout=10_000)
+    qtbot.mouseClick(page.resume_button, Qt.MouseButton.LeftButton)  # …when Resume starts
+    qtbot.waitUntil(lambda: held_in_run(page, hosts, cancelled))
+
+    with qtbot.assertNotEmitted(page.run_dialog_opened, wait=100):
+        gate.set()
+        qtbot.waitUntil(lambda: not page.library_actions._choices_pending, timeout=10_000)
+    assert page.library_actions.run_dialog is None
+    assert page.status.text() == (
+        f"Run #{cancelled} is executing: press Run suite… again for tiny-lamps@1 once it has ended."
+    )
+    with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS):
+        page.cancel_run()
+
+
+def test_ok_in_the_run_dialog_while_a_run_executes_says_the_run_did_not_start(
+    window: Any, qtbot: Any, let_go: Releases
+) -> None:
+    from workbench.evals import list_runs
+
+    home = window.context.home
+    store_suite(home, 1)
+    cancelled = stored_run(home, "tiny-lamps", stop_after=1)
+    page = open_page(window, qtbot, "tiny-lamps")
+    hosts = scripted(page, let_go, hold_after=0)
+    with qtbot.waitSignal(page.run_dialog_opened, timeout=10_000) as opened:
+        page.open_run_dialog()
+    dialog = opened.args[0]
+    page.library_actions.resume_run(cancelled)  # not by a click: the dialog is modal
+    qtbot.waitUntil(lambda: held_in_run(page, hosts, cancelled))
+
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert page.status.text() == f"Run #{cancelled} is executing: tiny-lamps@1 did not start."
+    assert page.controller.run_id == cancelled
+    with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        page.cancel_run()
+    assert finished.args[0].id == cancelled
+    with open_store(home) as store:
+        assert [run.id for run in list_runs(store)] == [cancelled]
+
+
+def test_a_failed_read_of_the_run_choices_can_be_tried_again(
+    window: Any, qtbot: Any, let_go: Releases, monkeypatch: Any
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from workbench.evals import EvalError
+    from workbench.ui.evals import library_actions, suite_tasks
+
+    page = open_page(window, qtbot, "support-reply-smoke")
+    actions = page.library_actions
+    new_suite_gate = held_event(let_go)
+    read_new_suite_choices = suite_tasks.read_new_suite_choices
+
+    def held_new_suite_choices(task: Any) -> Any:
+        assert new_suite_gate.wait(30)
+        return read_new_suite_choices(task)
+
+    monkeypatch.setattr(library_actions, "read_new_suite_choices", held_new_suite_choices)
+    page.open_new_suite_dialog()  # its choices are being read meanwhile
+    read_run_choices = library_actions.read_run_choices
+
+    def broken(task: Any, suite: str) -> Any:
+        raise EvalError("The suite could not be read.")
+
+    monkeypatch.setattr(library_actions, "read_run_choices", broken)
+    page.open_run_dialog()
+    qtbot.waitUntil(lambda: not actions._choices_pending, timeout=10_000)
+    assert page.status.text() == "Could not prepare the run: The suite could not be read."
+    box = page.findChild(QMessageBox, "userErrorBox")
+    assert box is not None
+    box.close()
+    assert actions._new_suite_pending  # the other read's flag is its own
+
+    monkeypatch.setattr(library_actions, "read_run_choices", read_run_choices)
+    with qtbot.waitSignal(page.run_dialog_opened, timeout=10_000) as opened:
+        page.open_run_dialog()
+    opened.args[0].reject()
+    with qtbot.waitSignal(actions.new_suite_dialog_opened, timeout=10_000) as new_suite:
+        new_suite_gate.set()
+    new_suite.args[0].reject()
+
+
+def test_resume_is_offered_for_the_states_the_runner_resumes(window: Any, qtbot: Any) -> None:
+    from workbench.evals import RESUMABLE
+    from workbench.store.evals_repo import update_run_row
+
+    home = window.context.home
+    store_suite(home, 1)
+    run_id = stored_run(home, "tiny-lamps")
+    page = open_page(window, qtbot, "tiny-lamps")
+    assert {"cancelled", "failed", "running"} == RESUMABLE
+    for status in ("finished", "cancelled", "failed", "running"):
+        with open_store(home) as store:
+            update_run_row(store, run_id, status=status)
+        with qtbot.waitSignal(page.library_loaded, timeout=10_000):
+            page.refresh()
+        assert page.library.select_run(run_id)
+        assert page.resume_button.isEnabled() == (status in RESUMABLE), status

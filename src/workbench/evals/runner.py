@@ -48,6 +48,11 @@ from workbench.workers import current_worker_json, other_worker_alive
 _ACTIVE_RUNS: set[int] = set()  # runs executing in this process (a GUI may have several)
 _ACTIVE_LOCK = threading.Lock()
 
+#: Run states :func:`resume_run` has cells left to run in. "running" is included because a run
+#: killed with its process stays "running" in the store; one that a live process still
+#: executes is refused with RunBusyError.
+RESUMABLE = frozenset({"cancelled", "failed", "running"})
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -166,8 +171,8 @@ def resume_run(
     unless ``force``; even then no cell can be stored twice.
     """
     run = get_run(store, run_id)
-    if run.status == "finished" and run.n_done >= run.n_cells:
-        return run
+    if run.status not in RESUMABLE and run.n_done >= run.n_cells:
+        return run  # finished: nothing left to run
     with _ACTIVE_LOCK:
         active = run_id in _ACTIVE_RUNS
     if active:

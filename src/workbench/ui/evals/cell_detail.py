@@ -3,7 +3,8 @@ prompt, a word diff against the output in the neighbouring column, and a Replay 
 
 Replay runs the cell again from its recorded request; the view only asks for it
 (:attr:`CellDetailView.replay_requested`) and shows the answer: the page runs the work in the
-background, as it does every other.
+background, as it does every other, and knows which cells are being replayed (the view is told
+when it shows one, so leaving a cell and coming back never allows a second replay of it).
 """
 
 from __future__ import annotations
@@ -155,8 +156,8 @@ def cell_html(
 class CellDetailView(QWidget):
     """Shows one cell (see :func:`cell_html`) with a Replay button above it."""
 
-    #: The user asked to replay this cell (a CellResult); the page runs it and answers with
-    #: :meth:`show_replay` or :meth:`show_replay_failed`.
+    #: The user asked to replay this cell (a CellResult); the page runs it, says so with
+    #: :meth:`set_replaying` and answers with :meth:`show_replay` or :meth:`show_replay_failed`.
     replay_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -197,18 +198,23 @@ class CellDetailView(QWidget):
         self.browser.setHtml(f"<p style='color:#777'>{EMPTY_TEXT}</p>")
         self._update_button()
 
-    def show_cell(self, cell: CellResult, neighbour: CellResult | None = None) -> None:
-        """Show ``cell`` (and a diff against ``neighbour``'s output)."""
+    def show_cell(
+        self, cell: CellResult, neighbour: CellResult | None = None, *, replaying: bool = False
+    ) -> None:
+        """Show ``cell`` (and a diff against ``neighbour``'s output); ``replaying``: a replay
+        of it is in flight (Replay stays disabled until it answers)."""
         same = self.cell is not None and self.cell.id == cell.id
         if not same:
             # Another cell: its predecessor's replay (or the one still running) is not its own.
             self.replay, self.replaying = None, False
             self.replay_status.clear()
         self.cell, self.neighbour = cell, neighbour
+        if replaying:
+            self.set_replaying()
         self._render(keep_scroll=same)
 
     def set_replaying(self) -> None:
-        """Say that the shown cell is being replayed."""
+        """Say that the shown cell is being replayed (until its answer is shown)."""
         self.replaying = True
         self.replay_status.setText("Replaying… (the model loads first)")
         self._update_button()
@@ -246,5 +252,4 @@ class CellDetailView(QWidget):
     @Slot()
     def _on_replay_button_clicked(self) -> None:
         if self.cell is not None and not self.replaying:
-            self.set_replaying()
             self.replay_requested.emit(self.cell)

@@ -1,10 +1,11 @@
 """What the buttons of the Evaluations page's library panel do: "New suite…" (read the choices in
 the background, ask in the :class:`~workbench.ui.evals.new_suite_dialog.NewSuiteDialog`, store),
 "Import…", "Run suite…" (read the choices in the background, ask in the
-:class:`~workbench.ui.evals.run_dialog.RunDialog`, start), Resume and "Export…".
+:class:`~workbench.ui.evals.run_dialog.RunDialog`, start), Cancel, Resume and "Export…".
 
 Execution itself is the :class:`~workbench.ui.evals.run_controller.RunController`'s; this
-class decides what to run, and reports imports and exports on the panel's status line.
+class decides what to run, and reports imports, exports and a run refused because another one
+executes on the panel's status line.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ SUITE_FILES = "Suites and promptfoo configs (*.yaml *.yml *.json);;All files (*)
 
 
 class LibraryActions(QObject):
-    """New suite…, Import…, Run suite…, Resume and Export… for one page."""
+    """New suite…, Import…, Run suite…, Cancel, Resume and Export… for one page."""
 
     suite_created = Signal(object)  # StoredSuite
     new_suite_dialog_opened = Signal(object)  # NewSuiteDialog
@@ -74,6 +75,7 @@ class LibraryActions(QObject):
         library.new_button.clicked.connect(self._on_new_button_clicked)
         library.import_button.clicked.connect(self._on_import_button_clicked)
         library.run_button.clicked.connect(self._on_run_button_clicked)
+        library.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         library.resume_button.clicked.connect(self._on_resume_button_clicked)
         library.export_button.clicked.connect(self._on_export_button_clicked)
 
@@ -118,16 +120,22 @@ class LibraryActions(QObject):
         """Run ``suite`` (default: the selected one; ``NAME`` or ``NAME@VERSION``) in the
         background with ``options`` (None: the suite's own settings)."""
         suite = suite or self.library.selected_suite()
-        if suite is not None:
-            self.controller.start(suite, options)
+        if suite is not None and not self.controller.start(suite, options):
+            self.library.status.setText(f"{self._executing()}: {suite} did not start.")
 
     def resume_run(self, run_id: int | None = None) -> None:
         """Finish run ``run_id`` (default: the one selected in the runs list)."""
         if run_id is None:
             run = self.library.selected_run()
             run_id = None if run is None else run.id
-        if run_id is not None:
-            self.controller.resume(run_id)
+        if run_id is not None and not self.controller.resume(run_id):
+            self.library.status.setText(f"{self._executing()}: run #{run_id} was not resumed.")
+
+    def cancel_run(self) -> None:
+        """Stop the run: the generation in flight stops, nothing more runs."""
+        if self.controller.running:
+            self.library.cancel_button.setEnabled(False)
+            self.controller.cancel()
 
     def export_run(self, run_id: int, path: Path, fmt: str) -> None:
         """Write run ``run_id``'s cells to ``path`` as ``fmt`` (csv or jsonl), in the background."""
@@ -137,6 +145,11 @@ class LibraryActions(QObject):
             parent=self.page,
             success=self._on_run_exported,
         ).failure(self._on_run_export_failed).run_in_background()
+
+    def _executing(self) -> str:
+        """Which run executes (one at a time), for a status line that says why not."""
+        run_id = self.controller.run_id
+        return "Another run is executing" if run_id is None else f"Run #{run_id} is executing"
 
     # -- slots ------------------------------------------------------------------------------
     @Slot()
@@ -184,6 +197,10 @@ class LibraryActions(QObject):
         self.open_run_dialog()
 
     @Slot()
+    def _on_cancel_button_clicked(self) -> None:
+        self.cancel_run()
+
+    @Slot()
     def _on_resume_button_clicked(self) -> None:
         self.resume_run()
 
@@ -200,7 +217,12 @@ class LibraryActions(QObject):
 
     def _on_run_choices_read(self, choices: RunChoices) -> None:
         self._choices_pending = False
-        self._new_suite_pending = False  # its choices are being read, or the suite stored
+        if self.controller.running:  # a run (a Resume) started while the choices were read
+            self.library.status.setText(
+                f"{self._executing()}: press Run suite… again for {choices.suite.ref} once it "
+                "has ended."
+            )
+            return
         self.library.status.setText(f"Choose the columns of the run of {choices.suite.ref}.")
         dialog = RunDialog(choices, self.page)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -214,7 +236,6 @@ class LibraryActions(QObject):
 
     def _on_run_choices_failed(self, error: BaseException) -> None:
         self._choices_pending = False
-        self._new_suite_pending = False  # its choices are being read, or the suite stored
         self.library.status.setText(f"Could not prepare the run: {error}")
         report_exception(error, self.page)
 

@@ -23,17 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.evals import EXPORT_FORMATS, EvalRun
+from workbench.evals import EXPORT_FORMATS, RESUMABLE, EvalRun
 from workbench.ui.evals.tasks import Library
 
 #: Suites hold their name, runs their id, under this role.
 RunRole = Qt.ItemDataRole.UserRole + 1
 #: Runs also hold the whole EvalRun (its status decides whether Resume applies).
 RunObjectRole = Qt.ItemDataRole.UserRole + 2
-#: A run in one of these states has cells left to run. "running" is included because a run
-#: killed with its process stays "running" in the store; the page refuses a run that is live
-#: in this window, and the runner one that another live process executes (RunBusyError).
-RESUMABLE = frozenset({"cancelled", "failed", "running"})
 _FORMAT_NAMES = {"csv": "CSV", "jsonl": "JSON Lines"}
 #: A save dialog filter per export format, built from the formats the headless API knows.
 EXPORT_FILTERS = {fmt: f"{_FORMAT_NAMES.get(fmt, fmt.upper())} (*.{fmt})" for fmt in EXPORT_FORMATS}
@@ -231,6 +227,12 @@ class LibraryPanel(QWidget):
         return run if isinstance(run, EvalRun) else None
 
     # -- state ------------------------------------------------------------------------------
+    @Slot(int, int)
+    def set_progress(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` cells (``total`` 0: not known yet)."""
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
     def set_running(self, running: bool) -> None:
         """Whether a run executes in this window (one at a time)."""
         self.running = running
@@ -241,6 +243,8 @@ class LibraryPanel(QWidget):
         run = self.selected_run()
         self.run_button.setEnabled(not self.running and self.selected_suite() is not None)
         self.cancel_button.setEnabled(self.running)
+        # The page refuses a run live in this window; the runner one that another live
+        # process executes (RunBusyError).
         self.resume_button.setEnabled(
             not self.running and run is not None and run.status in RESUMABLE
         )

@@ -32,6 +32,7 @@ from workbench.ui.operations import TaskContext
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from workbench.evals.hosts import HostFactory
     from workbench.ui.context import AppContext
     from workbench.ui.operations import BackgroundOp
 
@@ -43,8 +44,9 @@ class RunController(QObject):
 
     #: Every runner event, as it arrives on the GUI thread (emitted from the worker).
     event_arrived = Signal(object)
-    #: The run exists: (EvalRun with its snapshot, cells it had finished before: a resume).
-    run_started = Signal(object, object)
+    #: The run exists: a RunStartedWithSnapshot (the run, and its grid with the cells it had
+    #: finished before, for a resume, placed on the worker).
+    run_started = Signal(object)
     #: Finished cells of the live run, in batches.
     cells_arrived = Signal(object)  # list[CellResult]
     #: (done, total) cells; total 0 while unknown.
@@ -60,6 +62,8 @@ class RunController(QObject):
         super().__init__(parent)
         self.context = context
         self._parent = parent
+        #: The model hosts runs use (None: a model process of their own); tests script them.
+        self.hosts: HostFactory | None = None
         self.op: BackgroundOp[Any] | None = None
         self.control: RunControl | None = None
         #: The live run's id once it is stored (None before, and when idle).
@@ -78,13 +82,13 @@ class RunController(QObject):
 
     def start(self, suite_ref: str, options: RunOptions | None = None) -> bool:
         """Run suite ``suite_ref``; False (and nothing done) while another run executes."""
-        return self._launch(
-            partial(execute_suite, suite_ref=suite_ref, options=options), f"Starting {suite_ref}…"
-        )
+        work = partial(execute_suite, suite_ref=suite_ref, options=options, hosts=self.hosts)
+        return self._launch(work, f"Starting {suite_ref}…")
 
     def resume(self, run_id: int) -> bool:
         """Finish run ``run_id``; False (and nothing done) while another run executes."""
-        return self._launch(partial(resume_suite_run, run_id=run_id), f"Resuming run #{run_id}…")
+        work = partial(resume_suite_run, run_id=run_id, hosts=self.hosts)
+        return self._launch(work, f"Resuming run #{run_id}…")
 
     def cancel(self) -> None:
         """Stop the run: the generation in flight stops, nothing more runs."""
@@ -123,7 +127,7 @@ class RunController(QObject):
         if isinstance(event, RunStartedWithSnapshot):
             run = event.run
             self.run_id = run.id
-            self.run_started.emit(run, list(event.earlier_cells))
+            self.run_started.emit(event)
             self.progress_changed.emit(run.n_done, max(1, run.n_cells))
             verb = "resumed" if event.resumed else "started"
             self.status_changed.emit(f"Run #{run.id} {verb}: {run.n_done}/{run.n_cells} cells.")

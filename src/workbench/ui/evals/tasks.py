@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from workbench.evals import (
     resume_run,
     run_matrix,
 )
+from workbench.evals.hosts import HostFactory
 from workbench.evals.summary import snapshot_columns
 from workbench.inventory import list_models
 from workbench.prompts import list_prompts
@@ -52,10 +53,12 @@ class Library:
 
 @dataclass(frozen=True)
 class RunStartedWithSnapshot:
-    """A run began or resumed: the stored run with its snapshot (the grid's rows and columns)
-    and, for a resume, the cells it had finished before (so the grid shows them at once)."""
+    """A run began or resumed: the stored run with its snapshot and the grid's data (its rows
+    and columns and, for a resume, the cells it had finished before, already placed: built on
+    the worker, so resuming a run of 100,000 cells costs the GUI thread only a model reset)."""
 
     run: EvalRun
+    grid: MatrixData
     earlier_cells: tuple[CellResult, ...] = ()
     resumed: bool = False
 
@@ -79,10 +82,15 @@ class ShownRun:
 def read_run(task: TaskContext, run_id: int) -> ShownRun:
     """A run with its snapshot, its finished cells and the grid's data."""
     run = get_run(task.store, run_id)
-    assert run.snapshot is not None
     cells = list_cells(task.store, run_id, light=True)
+    return ShownRun(run, cells, run_grid(run, cells))
+
+
+def run_grid(run: EvalRun, cells: Iterable[CellResult] = ()) -> MatrixData:
+    """The grid of ``run`` (its snapshot's cases and columns) with ``cells`` placed."""
+    assert run.snapshot is not None
     rows = rows_from_cases(run.snapshot.cases)
-    return ShownRun(run, cells, build_matrix(rows, snapshot_columns(run.snapshot), cells))
+    return build_matrix(rows, snapshot_columns(run.snapshot), cells)
 
 
 def read_cell(task: TaskContext, run_id: int, number: int) -> CellResult:
@@ -97,23 +105,33 @@ def execute_suite(
     forward: Callable[[object], None],
     *,
     options: RunOptions | None = None,
+    hosts: HostFactory | None = None,
 ) -> EvalRun:
     """Run the stored suite ``suite_ref``, handing every event to ``forward`` (any thread).
 
     ``RunStarted`` is forwarded as :class:`RunStartedWithSnapshot` so the grid can lay out its
-    rows and columns before the first cell finishes.
+    rows and columns before the first cell finishes. ``hosts``: the model hosts (None: model
+    processes of their own).
     """
     suite = get_suite(task.store, suite_ref)
     progress = _forwarding(task, forward)
-    return run_matrix(task.store, suite, options=options, progress=progress, control=control)
+    return run_matrix(
+        task.store, suite, options=options, hosts=hosts, progress=progress, control=control
+    )
 
 
 def resume_suite_run(
-    task: TaskContext, run_id: int, control: RunControl, forward: Callable[[object], None]
+    task: TaskContext,
+    run_id: int,
+    control: RunControl,
+    forward: Callable[[object], None],
+    *,
+    hosts: HostFactory | None = None,
 ) -> EvalRun:
     """Run the cells run ``run_id`` has not stored yet, forwarding events like
     :func:`execute_suite`. Raises ``RunBusyError`` when another process still executes it."""
-    return resume_run(task.store, run_id, progress=_forwarding(task, forward), control=control)
+    progress = _forwarding(task, forward)
+    return resume_run(task.store, run_id, hosts=hosts, progress=progress, control=control)
 
 
 def _forwarding(task: TaskContext, forward: Callable[[object], None]) -> ProgressCallback:
@@ -122,9 +140,11 @@ def _forwarding(task: TaskContext, forward: Callable[[object], None]) -> Progres
     def progress(event: RunEvent) -> bool:
         if isinstance(event, RunStarted):
             run = get_run(task.store, event.run_id)
-            # Read here, on the worker, so the GUI thread never waits for a resumed run's cells.
+            # Read and placed here, on the worker, so the GUI thread never waits for a resumed
+            # run's cells.
             earlier = list_cells(task.store, run.id, light=True) if event.resumed else []
-            forward(RunStartedWithSnapshot(run, tuple(earlier), event.resumed))
+            grid = run_grid(run, earlier)
+            forward(RunStartedWithSnapshot(run, grid, tuple(earlier), event.resumed))
         else:
             forward(event)
         return not task.cancelled
@@ -215,9 +235,11 @@ def export_run_file(task: TaskContext, run_id: int, fmt: str, path: Path) -> Exp
     return ExportedRun(run_id, path, fmt, rows)
 
 
-def replay_stored_cell(task: TaskContext, run_id: int, number: int) -> ReplayResult:
+def replay_stored_cell(
+    task: TaskContext, run_id: int, number: int, *, hosts: HostFactory | None = None
+) -> ReplayResult:
     """Run cell ``number`` of run ``run_id`` again from its fingerprint; compare the output."""
-    return replay_cell(task.store, run_id, number)
+    return replay_cell(task.store, run_id, number, hosts=hosts)
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ Suite tab that edits a suite's settings and cases.
 
 A view over :mod:`workbench.evals`. The parts live in :mod:`workbench.ui.evals`: the left
 panel (``library_panel``) and what its buttons do (``library_actions``), the grid
-(``grid_panel``), the Suite tab (``suite_editor``), the run plumbing (``run_controller``) and
-the background functions (``tasks``, ``suite_tasks``); this module wires them together. Every
-read, run and replay is a background operation, so the GUI thread never waits on the store or a
-model.
+(``grid_panel``) with its baseline filter (``regressions``), the Suite tab (``suite_editor``),
+the run plumbing (``run_controller``), the cell detail and its replays (``detail_controller``)
+and the background functions (``tasks``, ``suite_tasks``); this module wires them together.
+Every read, run and replay is a background operation, so the GUI thread never waits on the
+store or a model.
 """
 
 from __future__ import annotations
@@ -20,33 +21,24 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from workbench.errors import WorkbenchError
-from workbench.evals import (
-    CellResult,
-    EvalRun,
-    ReplayResult,
-    RunBusyError,
-    RunOptions,
-    StoredSuite,
-)
+from workbench.evals import CellResult, EvalRun, RunBusyError, RunOptions, StoredSuite
 from workbench.ui.error_dialogs import report_exception, show_user_error
 from workbench.ui.evals.cell_detail import CellDetailView
+from workbench.ui.evals.detail_controller import DetailController
 from workbench.ui.evals.grid_panel import GridPanel
 from workbench.ui.evals.library_actions import LibraryActions
 from workbench.ui.evals.library_panel import LibraryPanel, run_label
 from workbench.ui.evals.matrix_model import MatrixData
+from workbench.ui.evals.regressions import RegressionsController
 from workbench.ui.evals.run_controller import RunController
 from workbench.ui.evals.suite_editor import SuiteEditor
 from workbench.ui.evals.summary_panel import SummaryPanel
 from workbench.ui.evals.tasks import (
     Library,
-    Regressions,
+    RunStartedWithSnapshot,
     ShownRun,
-    find_regressions,
-    read_cell,
     read_library,
     read_run,
-    replay_stored_cell,
 )
 
 if TYPE_CHECKING:
@@ -78,6 +70,9 @@ class EvaluationsPage(QWidget):
         self.setObjectName("evaluationsPage")
         self.context = context
         self.shown_run_id: int | None = None
+        # The run the grid is to show: the shown one, or the one being read for it (an answer
+        # for any other run is dropped, so the grid always follows the runs list).
+        self._wanted_run_id: int | None = None
         self.threshold: float | None = None
         self._loaded_once = False
         self._select_after_refresh: str | None = None
@@ -93,11 +88,13 @@ class EvaluationsPage(QWidget):
         self.import_button = self.library.import_button
         self.new_suite_button = self.library.new_button
         self.progress, self.status = self.library.progress, self.library.status
-        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
 
         self.grid_panel = GridPanel()
-        self.grid_panel.cell_selected.connect(self._on_grid_panel_cell_selected)
-        self.grid_panel.baseline_chosen.connect(self._on_grid_panel_baseline_chosen)
+        self.regressions = RegressionsController(
+            context, self, self.grid_panel, lambda: self.shown_run_id
+        )
+        self.regressions.regressions_found.connect(self.regressions_found)
+        self.regressions.status_changed.connect(self.status.setText)
         self.matrix, self.filter = self.grid_panel.matrix, self.grid_panel.filter
         self.grid, self.tag_box = self.grid_panel.grid, self.grid_panel.tag_box
         self.baseline_box = self.grid_panel.baseline_box
@@ -114,17 +111,20 @@ class EvaluationsPage(QWidget):
         self.tabs.setTabToolTip(2, "The selected suite's settings and cases, edited in place")
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.detail = CellDetailView()
-        self.detail.replay_requested.connect(self.replay_cell)
+        self.details = DetailController(context, self, self.detail)
+        self.details.cell_replayed.connect(self.cell_replayed)
+        self.details.status_changed.connect(self.status.setText)
+        self.grid_panel.cell_selected.connect(self.details.show)
 
         self.controller = RunController(context, self)
         self.controller.run_started.connect(self._on_controller_run_started)
         self.controller.cells_arrived.connect(self._on_controller_cells_arrived)
-        self.controller.progress_changed.connect(self._on_controller_progress_changed)
+        self.controller.progress_changed.connect(self.library.set_progress)
         self.controller.status_changed.connect(self.status.setText)
         self.controller.running_changed.connect(self.library.set_running)
         self.controller.run_finished.connect(self._on_controller_run_finished)
         self.controller.run_failed.connect(self._on_controller_run_failed)
-        # What New suite…, Import…, Run suite…, Resume and Export… do.
+        # What New suite…, Import…, Run suite…, Cancel, Resume and Export… do.
         self.library_actions = LibraryActions(context, self, self.library, self.controller)
         self.library_actions.suite_created.connect(self._on_library_actions_suite_created)
         self.library_actions.suite_imported.connect(self._on_library_actions_suite_imported)
@@ -197,7 +197,8 @@ class EvaluationsPage(QWidget):
         self.library_actions.import_suite_path(path)
 
     def show_run(self, run_id: int) -> None:
-        """Read a stored run and show it in the grid."""
+        """Read a stored run and show it in the grid (unless another is asked for meanwhile)."""
+        self._wanted_run_id = run_id
         self.context.run(
             lambda task: read_run(task, run_id), parent=self, success=self._on_run_read
         ).run_in_background()
@@ -213,9 +214,7 @@ class EvaluationsPage(QWidget):
 
     def cancel_run(self) -> None:
         """Stop the run: the generation in flight stops, nothing more runs."""
-        if self.controller.running:
-            self.cancel_button.setEnabled(False)
-            self.controller.cancel()
+        self.library_actions.cancel_run()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Esc cancels the run (when no child used the key)."""
@@ -225,39 +224,28 @@ class EvaluationsPage(QWidget):
             return
         super().keyPressEvent(event)
 
-    def replay_cell(self, cell: CellResult) -> None:
+    def replay_cell(self, cell: CellResult) -> bool:
         """Run ``cell`` again from its fingerprint in the background; the detail shows how
-        the output compares."""
-        if self.detail.cell is not None and self.detail.cell.id == cell.id:
-            self.detail.set_replaying()
-        self.context.run(
-            lambda task: replay_stored_cell(task, cell.run_id, cell.number),
-            parent=self,
-            success=self._on_cell_replayed,
-        ).failure(lambda error: self._on_cell_replay_failed(cell, error)).run_in_background()
+        the output compares. False (nothing started) while a replay of it is in flight."""
+        return self.details.replay(cell)
 
     # -- grid -------------------------------------------------------------------------------
-    def _lay_out(self, run: EvalRun, data: MatrixData | None = None) -> None:
+    def _lay_out(self, run: EvalRun, data: MatrixData) -> None:
         assert run.snapshot is not None
-        self.shown_run_id = run.id
+        self.shown_run_id = self._wanted_run_id = run.id
         self.threshold = run.snapshot.threshold
         self.grid_panel.lay_out(run.snapshot, data)
         self.detail.clear_cell()
 
-    def _add_cells(self, cells: list[CellResult]) -> None:
-        self.grid_panel.add_cells(cells)
-        self.summary.set_cells(self.matrix.all_cells(), self.matrix.columns, self.threshold)
-
     def _finish(self, message: str) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
+        self.library.set_progress(1, 1)
         self.status.setText(message)
         self.refresh()
 
     # -- slots: library ---------------------------------------------------------------------
     def _on_library_read(self, library: Library) -> None:
         wanted, self._select_after_refresh = self._select_after_refresh, None
-        self.library.set_library(library, self.shown_run_id, wanted)
+        self.library.set_library(library, self._wanted_run_id, wanted)
         self.grid_panel.set_baselines(library.runs)
         editing, version = self.editor.editing_suite, self.editor.editing_version
         for suite in library.suites:  # a version stored elsewhere (CLI, another window)
@@ -289,8 +277,8 @@ class EvaluationsPage(QWidget):
 
     def _on_run_read(self, shown: ShownRun) -> None:
         run = shown.run
-        if self.controller.running:
-            return  # a live run owns the grid
+        if self.controller.running or run.id != self._wanted_run_id:
+            return  # a live run owns the grid, or the user has picked another run since
         self._lay_out(run, shown.grid)
         self.summary.set_cells(shown.cells, self.matrix.columns, self.threshold)
         self.status.setText(run_label(run))
@@ -302,27 +290,24 @@ class EvaluationsPage(QWidget):
 
     @Slot(int)
     def _on_library_run_selected(self, run_id: int) -> None:
-        if not self.controller.running and run_id != self.shown_run_id:
+        if self.controller.running:
+            return  # a live run owns the grid
+        if run_id == self.shown_run_id:
+            self._wanted_run_id = run_id  # back to the shown run: drop a read still under way
+        elif run_id != self._wanted_run_id:
             self.show_run(run_id)
 
     # -- slots: running ---------------------------------------------------------------------
-    @Slot()
-    def _on_cancel_button_clicked(self) -> None:
-        self.cancel_run()
-
-    def _on_controller_run_started(self, run: EvalRun, earlier: list[CellResult]) -> None:
-        self._lay_out(run)
-        if earlier:
-            self._add_cells(earlier)
+    def _on_controller_run_started(self, started: RunStartedWithSnapshot) -> None:
+        # A resumed run's earlier cells come placed in the grid's data, built on the worker;
+        # their statistics are computed in the background when there are many.
+        self._lay_out(started.run, started.grid)
+        self.summary.set_cells(started.earlier_cells, self.matrix.columns, self.threshold)
         self.refresh()  # the runs list gains (or updates) the run
 
     def _on_controller_cells_arrived(self, cells: list[CellResult]) -> None:
-        self._add_cells(cells)
-
-    @Slot(int, int)
-    def _on_controller_progress_changed(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
+        self.grid_panel.add_cells(cells)
+        self.summary.set_cells(self.matrix.all_cells(), self.matrix.columns, self.threshold)
 
     def _on_controller_run_finished(self, run: EvalRun) -> None:
         self._finish(f"Run #{run.id} {run.status}: {run.n_done}/{run.n_cells} cells.")
@@ -337,61 +322,8 @@ class EvaluationsPage(QWidget):
         self._finish(f"The run failed: {error}")
         report_exception(error, self)
 
-    # -- slots: replay ---------------------------------------------------------------------
-    def _on_cell_replayed(self, result: ReplayResult) -> None:
-        self.detail.show_replay(result)
-        same = "identical output" if result.identical else "a different output"
-        self.status.setText(f"Cell {result.cell.number} of run #{result.run_id}: {same}.")
-        self.cell_replayed.emit(result)
-
-    def _on_cell_replay_failed(self, cell: CellResult, error: BaseException) -> None:
-        self.detail.show_replay_failed(cell, str(error))
-        self.status.setText(f"Replaying cell {cell.number} failed: {error}")
-        if not isinstance(error, WorkbenchError):
-            report_exception(error, self)  # a bug: show its traceback
-
-    # -- slots: grid ------------------------------------------------------------------------
-    def _on_grid_panel_baseline_chosen(self, baseline: int | None) -> None:
-        shown = self.shown_run_id
-        if baseline is None or shown is None:
-            self.filter.set_regressed(None)
-            return
-        self.context.run(
-            lambda task: find_regressions(task, baseline, shown),
-            parent=self,
-            success=self._on_regressions_found,
-        ).run_in_background()
-
-    def _on_regressions_found(self, found: Regressions) -> None:
-        if found.run_b != self.shown_run_id or self.grid_panel.baseline() != found.run_a:
-            return  # the user moved on
-        self.filter.set_regressed(found.case_ids)
-        self.status.setText(
-            f"Against run #{found.run_a}: {found.n_regressed} cells regressed, "
-            f"{found.n_fixed} fixed."
-        )
-        self.regressions_found.emit(found)
-
+    # -- slots: tabs ------------------------------------------------------------------------
     @Slot(int)
     def _on_tabs_current_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.summary:
             self.summary.ensure_chart()
-
-    def _on_grid_panel_cell_selected(
-        self, cell: CellResult | None, neighbour: CellResult | None
-    ) -> None:
-        if cell is None:
-            self.detail.clear_cell()
-            return
-        self.detail.show_cell(cell, neighbour)
-        if cell.rendered_prompt is None:
-            self.context.run(
-                lambda task: read_cell(task, cell.run_id, cell.number),
-                parent=self,
-                success=lambda full: self._on_full_cell_read(full, neighbour),
-            ).run_in_background()
-
-    def _on_full_cell_read(self, cell: CellResult, neighbour: CellResult | None) -> None:
-        shown = self.detail.cell
-        if shown is not None and shown.id == cell.id:
-            self.detail.show_cell(cell, neighbour)
