@@ -22,6 +22,7 @@ from workbench.evals import (
     RunEvent,
     RunOptions,
     get_suite,
+    list_runs,
     load_suite_text,
     run_matrix,
     save_suite,
@@ -757,7 +758,6 @@ def test_the_run_dialog_stays_shut_when_a_resume_started_while_its_choices_were_
 def test_ok_in_the_run_dialog_while_a_run_executes_says_the_run_did_not_start(
     window: Any, qtbot: Any, let_go: Releases
 ) -> None:
-    from workbench.evals import list_runs
 
     home = window.context.home
     store_suite(home, 1)
@@ -838,3 +838,19 @@ def test_resume_is_offered_for_the_states_the_runner_resumes(window: Any, qtbot:
             page.refresh()
         assert page.library.select_run(run_id)
         assert page.resume_button.isEnabled() == (status in RESUMABLE), status
+
+
+def test_closing_the_window_mid_run_stops_the_cell_in_flight(window: Any, qtbot: Any) -> None:
+    store_suite(window.context.home, 6, name="long-lamps")
+    page = open_page(window, qtbot, "long-lamps")
+    hosts = ScriptedHosts(hold_after=1)  # not released on close: only a cancel lets it go
+    page.controller.hosts = hosts
+    page.start_run()
+    qtbot.waitUntil(lambda: page.matrix.n_finished == 1 and hosts.held.is_set())
+
+    window.close_discarding_edits()
+
+    assert hosts.made[0].cancelled.is_set()  # the generation in flight was told to stop
+    with open_store(window.context.home) as store:
+        run = list_runs(store)[0]
+    assert (run.status, run.n_done) == ("cancelled", 1)

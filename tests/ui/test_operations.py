@@ -119,3 +119,18 @@ def test_results_for_a_deleted_widget_are_dropped(qtbot: Any, ops: Any) -> None:
     widget.deleteLater()
     qtbot.waitUntil(lambda: ops.running_count == 0)
     assert called == []
+
+
+def test_cancel_hooks_run_once_at_cancel_or_at_once_when_already_cancelled(tmp_path: Any) -> None:
+    from workbench.ui.operations import TaskContext
+
+    task = TaskContext(tmp_path)
+    calls: list[str] = []
+    task.on_cancel(lambda: calls.append("before"))
+    assert calls == []
+
+    task.cancel()
+    task.on_cancel(lambda: calls.append("after"))
+
+    assert calls == ["before", "after"]
+    assert task.cancelled

@@ -60,6 +60,8 @@ class TaskContext:
         self._store: Store | None = None
         self._cancelled = threading.Event()
         self._progress: tuple[int, int] | None = None
+        self._cancel_hooks: list[Callable[[], None]] = []
+        self._hooks_lock = threading.Lock()
 
     @property
     def home(self) -> Path:
@@ -84,8 +86,25 @@ class TaskContext:
         return self._cancelled.is_set()
 
     def cancel(self) -> None:
-        """Ask the function to stop (it sees ``report()`` return False)."""
-        self._cancelled.set()
+        """Ask the function to stop (it sees ``report()`` return False; hooks run now)."""
+        with self._hooks_lock:
+            self._cancelled.set()
+            hooks = list(self._cancel_hooks)
+        for hook in hooks:
+            hook()
+
+    def on_cancel(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` (thread-safe, quick) when the task is cancelled, or now if it is.
+
+        For work that can stop at once rather than at its next progress report: a model
+        generation in flight, which would otherwise hold a window's shutdown until it ends.
+        """
+        with self._hooks_lock:
+            cancelled = self._cancelled.is_set()
+            if not cancelled:
+                self._cancel_hooks.append(hook)
+        if cancelled:
+            hook()
 
     def latest_progress(self) -> tuple[int, int] | None:
         """The last (done, total) reported."""

@@ -115,6 +115,7 @@ def execute_suite(
     """
     suite = get_suite(task.store, suite_ref)
     progress = _forwarding(task, forward)
+    task.on_cancel(control.cancel)  # a cancel (or the window closing) stops the cell in flight
     return run_matrix(
         task.store, suite, options=options, hosts=hosts, progress=progress, control=control
     )
@@ -131,6 +132,7 @@ def resume_suite_run(
     """Run the cells run ``run_id`` has not stored yet, forwarding events like
     :func:`execute_suite`. Raises ``RunBusyError`` when another process still executes it."""
     progress = _forwarding(task, forward)
+    task.on_cancel(control.cancel)
     return resume_run(task.store, run_id, hosts=hosts, progress=progress, control=control)
 
 
