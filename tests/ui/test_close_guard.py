@@ -254,6 +254,7 @@ def test_an_edited_suite_asks_too_and_go_back_shows_the_evaluations_page(
     qtbot: Any, window: Any, shutdowns: dict[str, int]
 ) -> None:
     page = edit_suite(window, qtbot)
+    page.tabs.setCurrentIndex(0)  # the grid
     window.show_page("playground")
 
     window.close()
@@ -267,6 +268,7 @@ def test_an_edited_suite_asks_too_and_go_back_shows_the_evaluations_page(
     qtbot.waitUntil(lambda: not open_boxes(window))
     assert window.isVisible()
     assert window.current_page_key() == "evaluations"
+    assert page.tabs.currentWidget() is page.editor  # the tab with the edits
     assert page.editor.dirty
     assert shutdowns == {"A": 0, "B": 0}
 

@@ -162,6 +162,10 @@ class EvaluationsPage(QWidget):
             return f"Unsaved edits of suite {editor.editing_suite} (Evaluations › Suite)"
         return None
 
+    def show_unsaved_changes(self) -> None:
+        """Bring the Suite tab with its edits to the front (the close guard's Go back)."""
+        self.tabs.setCurrentWidget(self.editor)
+
     def page_activated(self) -> None:
         """Read the suites and runs the first time the page is shown."""
         if not self._loaded_once:
