@@ -138,6 +138,8 @@ def main() -> int:
         evaluations(window, args.out, suffix)
 
         for placeholder in PLACEHOLDERS:
+            if placeholder.key == "evaluations":
+                continue  # shot above, with a run
             window.show_page(placeholder.key)
             save(window, args.out / f"{placeholder.key}{suffix}.png")
 
