@@ -6,7 +6,9 @@ home, and while a 10 ms heartbeat timer ticks on the GUI thread it:
 1. starts the app (the store opens and the demo model is hashed and registered in the background),
 2. loads the demo model,
 3. streams a long generation in the playground *and*, at the same time, adds a large GGUF file
-   on the Models page (validated and hashed with progress on a worker thread).
+   on the Models page (validated and hashed with progress on a worker thread),
+4. runs the example evaluation suite on the Evaluations page (36 cells: the grid fills live,
+   the Statistics tab is shown for the second part of the run).
 
 The longest gap between two heartbeat ticks, minus the 10 ms interval, is the longest stall.
 Two reference figures come from the same run: the GUI thread's own CPU time between two ticks
@@ -33,6 +35,8 @@ from typing import Any
 
 BUDGET_MS = 50.0
 HEARTBEAT_MS = 10
+PHASES = ("startup", "load", "stream_and_hash", "evaluation_run")
+EXAMPLE_SUITE = "support-reply-smoke"
 LONG_PROMPT = "Count from 1 to 3000, one number per line, and nothing else."
 
 
@@ -216,17 +220,32 @@ def run(file_mb: int, tokens: int) -> dict[str, Any]:
             "seconds": round(seconds, 2),
         }
         figures["large_file_added_s"] = round(hashed_s, 2)
-        window.close()
+
+        # 4. The example suite runs on the Evaluations page: the grid fills live, the
+        # statistics follow, with the Statistics tab shown half of the time.
+        evaluations = window.pages["evaluations"]
+        window.show_page("evaluations")
+        wait_until(lambda: evaluations.select_suite(EXAMPLE_SUITE), 60, "the example suite")
+        finished: list[Any] = []
+        evaluations.run_finished.connect(finished.append)
+        heartbeat.start()
+        run_started = time.perf_counter()
+        evaluations.start_run()
+        wait_until(lambda: evaluations.matrix.n_finished >= 8, 600, "the first cells")
+        evaluations.tabs.setCurrentWidget(evaluations.summary)
+        wait_until(lambda: bool(finished), 900, "the evaluation run")
+        figures["evaluation_run"] = heartbeat.stop()
+        figures["evaluation"] = {
+            "cells": finished[0].n_done,
+            "seconds": round(time.perf_counter() - run_started, 2),
+        }
+        window.close_discarding_edits()
     reference.finish()
-    for phase, (start, end) in zip(
-        ("startup", "load", "stream_and_hash"), heartbeat.windows, strict=True
-    ):
+    for phase, (start, end) in zip(PHASES, heartbeat.windows, strict=True):
         figures[phase]["reference_stall_ms"] = reference.between(start, end)["longest_stall_ms"]
-    stalls = [figures[k]["longest_stall_ms"] for k in ("startup", "load", "stream_and_hash")]
+    stalls = [figures[k]["longest_stall_ms"] for k in PHASES]
     figures["longest_stall_ms"] = max(stalls)
-    figures["reference_longest_stall_ms"] = max(
-        figures[k]["reference_stall_ms"] for k in ("startup", "load", "stream_and_hash")
-    )
+    figures["reference_longest_stall_ms"] = max(figures[k]["reference_stall_ms"] for k in PHASES)
     figures["budget_ms"] = BUDGET_MS
     figures["within_budget"] = figures["longest_stall_ms"] < BUDGET_MS
     return figures
@@ -249,7 +268,7 @@ def main() -> int:
             f"first start ready in {figures['first_start_ready_s']} s"
         )
         print(f"{figures['cpus']} CPUs, load average {figures['load_average_at_start']} at start")
-        for phase in ("startup", "load", "stream_and_hash"):
+        for phase in PHASES:
             f = figures[phase]
             print(
                 f"{phase:16} ticks {f['ticks']:5}  p99 gap {f['p99_gap_ms']:5.1f} ms  "
@@ -263,6 +282,8 @@ def main() -> int:
             f"{g['tokens_per_second']} tok/s; {figures['file_mb']} MiB file added in "
             f"{figures['large_file_added_s']} s"
         )
+        e = figures["evaluation"]
+        print(f"evaluation run: {e['cells']} cells in {e['seconds']} s")
         verdict = "within" if figures["within_budget"] else "OVER"
         print(
             f"longest stall {figures['longest_stall_ms']:.1f} ms: {verdict} the "

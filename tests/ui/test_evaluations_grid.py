@@ -211,8 +211,12 @@ def test_summary_gives_pass_rate_with_wilson_interval(qtbot: Any, with_chart: bo
     assert model.item(1, 4).text() == "–"
     assert (panel.chart is not None) == with_chart
     if with_chart:
-        assert panel.latency_chart.listDataItems()
-        assert panel.speed_chart.listDataItems()
+        panel.show()
+        assert panel.chart.listDataItems() or panel.chart.getPlotItem().items
+        assert panel.latency_chart is None  # made when its tab is first shown
+        assert panel.show_chart("Latency").listDataItems()
+        assert panel.show_chart("Tokens/s").listDataItems()
+        assert panel.latency_chart is not None
 
 
 def test_cases_table_edits_description_vars_and_tags_in_place() -> None:
@@ -275,6 +279,8 @@ def test_pass_rate_chart_marks_the_threshold(qtbot: Any) -> None:
     panel = SummaryPanel()
     qtbot.addWidget(panel)
     panel.ensure_chart()
+    panel.show()
+    qtbot.waitExposed(panel)
 
     panel.set_cells([make_cell("c0", "p1")], [("p1", "m1")], 0.8)
     lines = [i for i in panel.chart.getPlotItem().items if i.objectName() == "evalThresholdLine"]
@@ -377,3 +383,16 @@ def test_a_late_result_for_replaced_cells_is_never_shown(window: Any, qtbot: Any
     assert panel.summary is not None
     assert [(c.prompt_id, c.n) for c in panel.summary.columns] == [("q1", 1)]
     assert panel.model.rowCount() == 1
+
+
+def test_charts_are_drawn_only_when_they_can_be_seen(qtbot: Any) -> None:
+    panel = SummaryPanel()
+    qtbot.addWidget(panel)
+    panel.ensure_chart()
+
+    panel.set_cells([make_cell("c0", "p1")], [("p1", "m1")], None)  # hidden: not drawn
+    assert panel.chart.getPlotItem().items == []
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    assert panel.chart.getPlotItem().items  # drawn on show

@@ -7,6 +7,7 @@ Only this package imports Qt, and only when the app starts, so ``workbench --hel
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -41,6 +42,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setWindowIcon(app_icon())
     QGuiApplication.setDesktopFileName("genai-ops-workbench")
+    # The charts' library takes about a quarter of a second to import, most of it loading Qt's
+    # OpenGL libraries with the GIL held. Imported on the GUI thread when a chart first shows,
+    # or on a worker later, it froze the window for 100-300 ms (benchmarks/ui_latency.py); here,
+    # before any window exists, it costs only start-up time.
+    importlib.import_module("pyqtgraph")
     return app
 
 

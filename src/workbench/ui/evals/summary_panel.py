@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -27,6 +27,11 @@ if TYPE_CHECKING:
     from workbench.ui.context import AppContext
 
 Column = tuple[str, str]
+#: The distribution charts by tab title: (object name, axis label, CellResult field).
+DISTRIBUTIONS = {
+    "Latency": ("evalLatencyChart", "Latency (s)", "total_seconds"),
+    "Tokens/s": ("evalSpeedChart", "Tokens/s", "tokens_per_second"),
+}
 #: Up to this many cells the statistics are computed at once on the GUI thread (~20 ms).
 SYNC_CELLS = 2_000
 HEADERS = (
@@ -102,6 +107,7 @@ class SummaryPanel(QWidget):
         self._computing = False  # one background computation at a time
         self._generation = 0  # bumped by every set_cells: which cells a result belongs to
         self._shown_generation = 0
+        self._charts_stale = False  # cells changed while the charts could not be seen
         self.model = SummaryModel(self)
         self.table = QTableView()
         self.table.setObjectName("evalSummaryTable")
@@ -140,12 +146,6 @@ class SummaryPanel(QWidget):
         elif not self.isVisible():
             self._stale = True
         else:
-            self._compute_large()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Catch up with cells that arrived while the panel was hidden."""
-        super().showEvent(event)
-        if self._stale:
             self._compute_large()
 
     def _compute_large(self) -> None:
@@ -189,34 +189,97 @@ class SummaryPanel(QWidget):
             self._draw_chart()
 
     def ensure_chart(self) -> None:
-        """Build the pass-rate chart (imports pyqtgraph) if it is not there yet."""
+        """Build the charts' tabs and the pass-rate chart if they are not there yet.
+
+        The latency and tokens/s charts are made when their tab is first shown, and a chart is
+        drawn only while it can be seen: making and drawing all three when the Statistics tab
+        first opened, and redrawing them on every batch of a live run, cost the GUI thread
+        tens of milliseconds each time (benchmarks/ui_latency.py)."""
         if self.chart is not None:
             return
-        import pyqtgraph as pg
-
-        def plot(name: str, label: str) -> Any:
-            widget = pg.PlotWidget(background="w")
-            widget.setObjectName(name)
-            widget.setLabel("left", label)
-            widget.setMouseEnabled(x=False, y=False)
-            widget.hideButtons()
-            return widget
-
-        self.chart = plot("evalPassRateChart", "Pass rate")
+        self.chart = self._plot("evalPassRateChart", "Pass rate")
         self.chart.setYRange(0, 1.05)
-        self.latency_chart = plot("evalLatencyChart", "Latency (s)")
-        self.speed_chart = plot("evalSpeedChart", "Tokens/s")
         self.charts = QTabWidget()
         self.charts.addTab(self.chart, "Pass rate")
-        self.charts.addTab(self.latency_chart, "Latency")
-        self.charts.addTab(self.speed_chart, "Tokens/s")
+        for title in DISTRIBUTIONS:
+            holder = QWidget()
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self.charts.addTab(holder, title)
+        self.charts.currentChanged.connect(self._on_charts_current_changed)
         self.splitter.addWidget(self.charts)
         self._draw_chart()
+
+    def show_chart(self, title: str) -> Any:
+        """Make the chart tab ``title`` (Pass rate, Latency, Tokens/s) current; return its plot."""
+        self.ensure_chart()
+        assert self.charts is not None
+        for index in range(self.charts.count()):
+            if self.charts.tabText(index) == title:
+                self.charts.setCurrentIndex(index)
+        return self._current_plot()
+
+    def _plot(self, name: str, label: str) -> Any:
+        import pyqtgraph as pg
+
+        widget = pg.PlotWidget(background="w")
+        widget.setObjectName(name)
+        widget.setLabel("left", label)
+        widget.setMouseEnabled(x=False, y=False)
+        widget.hideButtons()
+        return widget
+
+    def _current_plot(self) -> Any:
+        """The plot of the current chart tab, made on first use."""
+        assert self.charts is not None
+        index = self.charts.currentIndex()
+        title = self.charts.tabText(index)
+        if title not in DISTRIBUTIONS:
+            return self.chart
+        holder = self.charts.widget(index)
+        layout = holder.layout() if holder is not None else None
+        assert layout is not None
+        if layout.count() == 0:
+            name, label, _field = DISTRIBUTIONS[title]
+            plot = self._plot(name, label)
+            layout.addWidget(plot)
+            if title == "Latency":
+                self.latency_chart = plot
+            else:
+                self.speed_chart = plot
+        item = layout.itemAt(0)
+        assert item is not None
+        return item.widget()
+
+    @Slot(int)
+    def _on_charts_current_changed(self, index: int) -> None:
+        self._draw_chart()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Catch up with cells that arrived while the panel was hidden."""
+        super().showEvent(event)
+        if self._stale:
+            self._compute_large()
+        if self._charts_stale:
+            self._draw_chart()
 
     def _label(self, stats: ColumnStats) -> str:
         return self.model.labels.get((stats.prompt_id, stats.model_id), stats.label)
 
     def _draw_chart(self) -> None:
+        """Draw the chart that can be seen now; the others when they are shown."""
+        if self.charts is None:
+            return
+        if not self.isVisible():
+            self._charts_stale = True
+            return
+        self._charts_stale = False
+        title = self.charts.tabText(self.charts.currentIndex())
+        if title in DISTRIBUTIONS:
+            self._draw_distribution(self._current_plot(), DISTRIBUTIONS[title][2])
+        else:
+            self._draw_pass_rates()
+
+    def _draw_pass_rates(self) -> None:
         import pyqtgraph as pg
 
         chart = self.chart
@@ -253,8 +316,6 @@ class SummaryPanel(QWidget):
         axis = chart.getAxis("bottom")
         axis.setTicks([[(x, self._label(s)) for x, s in zip(xs, stats, strict=True)]])
         chart.setXRange(-0.6, len(stats) - 0.4)
-        self._draw_distribution(self.latency_chart, "total_seconds")
-        self._draw_distribution(self.speed_chart, "tokens_per_second")
 
     def _draw_distribution(self, chart: Any, field: str) -> None:
         """One dot per finished cell of each column (spread sideways), median as a bar."""
