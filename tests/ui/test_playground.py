@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from workbench.conversations import get_conversation, list_conversations
@@ -245,3 +245,16 @@ def test_a_reply_cut_short_by_closing_is_still_stored(
     roles = [m.role for m in conversation.lane(0)]
     assert roles == ["user", "assistant"]
     assert conversation.lane(0)[1].finish_reason == "cancelled"
+
+
+def test_esc_belongs_to_the_playground_only_while_it_is_shown(window: Any) -> None:
+    page = window.playground
+    window.show_page("playground")
+    assert page.stop_action.shortcut() == QKeySequence(Qt.Key.Key_Escape)
+
+    window.show_page("bias")  # Esc cancels a bias run here: not ambiguous with Stop
+    assert page.stop_action.shortcut().isEmpty()
+    assert page.stop_action in window.actions()  # Model › Stop still works from any page
+
+    window.show_page("playground")
+    assert page.stop_action.shortcut() == QKeySequence(Qt.Key.Key_Escape)

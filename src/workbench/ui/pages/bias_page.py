@@ -150,8 +150,8 @@ class BiasPage(QWidget):
 
         self.run_action = action("Run", ("Ctrl+R",), self._on_run_action_triggered)
         # Enabled only while a test runs, so the Playground's Esc (Stop) keeps its key
-        # otherwise. While both run, Esc is ambiguous; Ctrl+. (as on the Evaluations page)
-        # always cancels the bias test.
+        # otherwise (it is the Playground's only while that page is shown); Ctrl+. cancels too,
+        # as on the Evaluations page.
         self.cancel_action = action(
             "Cancel run", ("Esc", CANCEL_KEYS), self._on_cancel_action_triggered
         )

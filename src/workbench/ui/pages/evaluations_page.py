@@ -43,8 +43,8 @@ from workbench.ui.evals.tasks import (
 
 if TYPE_CHECKING:
     from workbench.ui.context import AppContext
-# Esc is taken window-wide by the playground's Stop while it generates, so the page handles
-# Esc as a key press (it arrives only when no shortcut claimed it) and offers this as well.
+# The page handles Esc as a key press (it arrives only when no child used it, so Esc in a cell
+# editor stays the editor's) and offers this shortcut as well, which works from anywhere.
 CANCEL_KEYS = "Ctrl+."
 # Not Ctrl+N (the playground's New conversation, window-wide) nor Ctrl+Shift+N (Add case).
 NEW_SUITE_KEYS = "Ctrl+Shift+S"

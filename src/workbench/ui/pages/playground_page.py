@@ -12,7 +12,14 @@ import itertools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Slot
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QHideEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -277,6 +284,17 @@ class PlaygroundPage(QWidget):
     def page_activated(self) -> None:
         """Called when the page is shown: put the cursor in the message box."""
         self.input.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Esc stops the reply while the Playground is shown."""
+        super().showEvent(event)
+        self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """On other pages Esc is theirs (it cancels an evaluation or bias run); Model › Stop
+        still stops the reply from anywhere."""
+        super().hideEvent(event)
+        self.stop_action.setShortcut(QKeySequence())
 
     @Slot()
     def send(self) -> None:
