@@ -12,6 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from workbench.engine import GenerationRequest, GenerationResult, LoadRequest, ModelInfo
+from workbench.evals import RunOptions, load_suite_text, run_matrix, save_suite
 from workbench.prompts import (
     create_prompt,
     get_prompt,
@@ -212,6 +214,61 @@ def test_diff_of_v2_and_v3_highlights_the_changed_words(qtbot: Any, page: Prompt
     assert "+ variable customer_name" in summary
     assert "temperature 0.7 → 0.3" in summary
     assert "+ repeat_penalty 1.15" in summary
+
+
+class _ScriptedHost:
+    """Answers 'good' to version 3's user message and to m0 and m1, 'bad' otherwise."""
+
+    def load(self, request: LoadRequest) -> ModelInfo:
+        self.loaded = request
+        return ModelInfo(request.model_path, request.model_sha256, request.model_name,
+                         request.settings, 2048, 100, True, 0.0, {})  # fmt: skip
+
+    def generate_text(self, request: GenerationRequest) -> GenerationResult:
+        message = request.messages[-1].content
+        good = message.startswith("Customer Ada asks:") or message in ("m0", "m1")
+        text = "good" if good else "bad"
+        return GenerationResult(text, 10, 1, 0.01, 90.0, 0.05, "stop", {}, message)
+
+    def cancel(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+EVIDENCE_SUITE = (
+    "name: evidence-suite\n"
+    "prompts: [support-reply@1, support-reply@3]\n"
+    "models: [smollm2-135m-instruct]\n"
+    "defaultTest: {vars: {customer_name: Ada}, assert: [{type: icontains, value: good}]}\n"
+    "tests:\n" + "".join(f"  - {{id: c{i}, vars: {{message: m{i}}}}}\n" for i in range(8))
+)
+
+
+def test_compare_shows_what_evaluation_runs_say_about_the_pair(
+    qtbot: Any, page: PromptsPage, home: Path
+) -> None:
+    with open_store(home) as store:
+        suite = save_suite(store, load_suite_text(EVIDENCE_SUITE, source="s.yaml"), origin="t")
+        options = RunOptions(prompts=("support-reply@1", "support-reply@3"))
+        run_matrix(store, suite[0], options=options, hosts=_ScriptedHost)  # type: ignore[arg-type]
+
+    page.history.select_versions([1, 3])
+    page.history.compare_button.click()
+    evidence = page.compare.evidence
+    qtbot.waitUntil(lambda: "B is better" in evidence.text())
+
+    assert evidence.isVisible()
+    assert "evidence-suite@1 · smollm2-135m-instruct: 8 cases, 25% -> 100%" in evidence.text()
+    page.compare.compare(3, 1)  # swapped: B is now the worse one
+    qtbot.waitUntil(lambda: "B is worse" in evidence.text())
+    page.compare.compare(2, 3)  # no run had v2
+    qtbot.waitUntil(lambda: evidence.text().startswith("No evaluation run has both versions"))
+    page.compare.compare(1, 3)
+    qtbot.waitUntil(lambda: "B is better" in evidence.text())
+    page.compare.show_evidence("stale-old", "stale-new", ())  # an answer for a pair gone
+    assert "B is better" in evidence.text()
 
 
 def test_diff_against_the_unsaved_editor(qtbot: Any, page: PromptsPage) -> None:

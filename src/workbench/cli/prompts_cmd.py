@@ -14,6 +14,7 @@ import click
 
 from workbench.cli.context import CliContext, echo_json, pass_context
 from workbench.cli.formatting import format_table
+from workbench.evals import RunEvidence, version_evidence
 from workbench.prompts import (
     ImportResult,
     PromptContent,
@@ -377,6 +378,12 @@ def labels_cmd(state: CliContext, name: str, as_json: bool) -> None:
 )
 @click.option("-U", "--context", "context", default=3, show_default=True, help="Context lines.")
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when the versions differ.")
+@click.option(
+    "--evals",
+    "with_evals",
+    is_flag=True,
+    help="Also show what stored evaluation runs with both versions as columns say.",
+)
 @pass_context
 def diff_cmd(
     state: CliContext,
@@ -385,6 +392,7 @@ def diff_cmd(
     color: bool | None,
     context: int,
     exit_code: bool,
+    with_evals: bool,
 ) -> None:
     """Compare two versions: messages line by line, variables and parameters.
 
@@ -392,15 +400,24 @@ def diff_cmd(
     workbench prompts diff NAME A B     versions A and B of NAME (numbers or labels)
     workbench prompts diff REF1 REF2    any two versions, also of two prompts
     workbench prompts diff REF          REF against the version before it
+
+    With --evals, the evaluation runs that had both versions as columns follow the diff:
+    pass rates of A and B on the cases both have, and whether B is better (McNemar's test).
     """
     old, new = _diff_sides(state, refs)
     diff = diff_versions(old, new)
+    evidence = version_evidence(state.store, diff.old_hash, diff.new_hash) if with_evals else ()
     if as_json:
-        echo_json(diff.to_dict())
+        data = diff.to_dict()
+        if with_evals:
+            data["evals"] = [found.to_dict() for found in evidence]
+        echo_json(data)
     else:
         # Colour is written always unless refused; click strips it when not on a terminal.
         text = format_unified(diff, color=color is not False, context=context)
         click.echo(text, nl=False, color=color)
+        if with_evals and not diff.identical:
+            click.echo(_evidence_text(evidence, old.ref, new.ref))
     if exit_code and not diff.identical:
         click.get_current_context().exit(1)
 
@@ -452,6 +469,17 @@ def import_cmd(state: CliContext, files: tuple[Path, ...], renumber: bool, as_js
         return
     for result in results:
         click.echo(_describe_import(result))
+
+
+def _evidence_text(evidence: tuple[RunEvidence, ...], old_ref: str, new_ref: str) -> str:
+    if not evidence:
+        return (
+            "\nNo evaluation run has both versions as columns: run one with "
+            f"`workbench eval run SUITE --prompt {old_ref} --prompt {new_ref}`."
+        )
+    lines = [f"\nEvaluations (A = {old_ref}, B = {new_ref}):"]
+    lines += [f"  {found.line}" for found in evidence]
+    return "\n".join(lines)
 
 
 def _diff_sides(state: CliContext, refs: tuple[str, ...]) -> tuple[PromptVersion, PromptVersion]:

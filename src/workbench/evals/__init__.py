@@ -65,6 +65,7 @@ from workbench.evals.summary import (
     summarize_cells,
     summarize_run,
 )
+from workbench.evals.version_evidence import RunEvidence, SideStats, version_evidence
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -97,11 +98,13 @@ __all__ = [
     "RunComparison",
     "RunControl",
     "RunEvent",
+    "RunEvidence",
     "RunFinished",
     "RunOptions",
     "RunSnapshot",
     "RunStarted",
     "RunSummary",
+    "SideStats",
     "StoredSuite",
     "SuiteFileError",
     "SuiteSummary",
@@ -135,5 +138,6 @@ __all__ = [
     "snapshot_columns",
     "summarize_cells",
     "summarize_run",
+    "version_evidence",
     "wilson_interval",
 ]

@@ -49,6 +49,7 @@ from workbench.ui.prompts.tasks import (
     PromptSnapshot,
     drop_label,
     point_label,
+    read_evidence,
     read_prompts,
     read_snapshot,
     save_content,
@@ -180,6 +181,7 @@ class PromptsPage(QWidget):
         self.editor.checked.connect(self._on_editor_checked)
         self.history.edit_requested.connect(self._on_history_edit_requested)
         self.history.compare_requested.connect(self._on_history_compare_requested)
+        self.compare.pair_changed.connect(self._on_compare_pair_changed)
         self.history.label_move_requested.connect(self.move_label)
         self.history.label_remove_requested.connect(self.remove_label)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
@@ -531,6 +533,14 @@ class PromptsPage(QWidget):
     def _on_history_compare_requested(self, old: int, new: int | None) -> None:
         self.compare.compare(old, new)
         self.tabs.setCurrentIndex(COMPARE_TAB)
+
+    @Slot(str, str)
+    def _on_compare_pair_changed(self, old_hash: str, new_hash: str) -> None:
+        self.context.run(
+            lambda task: read_evidence(task, old_hash, new_hash),
+            parent=self,
+            success=lambda evidence: self.compare.show_evidence(old_hash, new_hash, evidence),
+        ).run_in_background()
 
     @Slot(int)
     def _on_tabs_current_changed(self, index: int) -> None:

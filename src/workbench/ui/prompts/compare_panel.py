@@ -1,17 +1,28 @@
-"""Compare two versions of a prompt, or a version and the editor's unsaved content."""
+"""Compare two versions of a prompt, or a version and the editor's unsaved content, with what
+stored evaluation runs say about the pair under the diff.
+
+The panel never reads the store: when the compared pair changes it emits :attr:`pair_changed`
+with the two content hashes; the page reads the evidence in the background and hands it to
+:meth:`ComparePanel.show_evidence`, which drops answers for a pair no longer shown.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from workbench.evals import RunEvidence
 from workbench.prompts import PromptContent, PromptVersion, diff_contents
 from workbench.ui.prompts.diff_view import DiffView
 
 #: The combo-box entry that stands for the editor's content.
 EDITOR = 0
+NO_EVIDENCE = (
+    "No evaluation run has both versions as columns: run a suite with both prompts "
+    "(Evaluations page) to see whether B is really better."
+)
 
 
 def version_title(version: PromptVersion, width: int = 60) -> str:
@@ -22,7 +33,10 @@ def version_title(version: PromptVersion, width: int = 60) -> str:
 
 
 class ComparePanel(QWidget):
-    """Two pickers (old, new) over a :class:`DiffView`."""
+    """Two pickers (old, new) over a :class:`DiffView` and the evaluation evidence."""
+
+    #: The diff now shows these two contents (old hash, new hash): read their evidence.
+    pair_changed = Signal(str, str)
 
     def __init__(
         self, editor_content: Callable[[], PromptContent | None], parent: QWidget | None = None
@@ -46,6 +60,14 @@ class ComparePanel(QWidget):
         self.swap_button.setToolTip("Swap the two sides")
         self.swap_button.clicked.connect(self._on_swap_button_clicked)
         self.view = DiffView()
+        self.evidence = QLabel()
+        self.evidence.setObjectName("compareEvidence")
+        self.evidence.setTextFormat(Qt.TextFormat.PlainText)
+        self.evidence.setWordWrap(True)
+        self.evidence.setContentsMargins(2, 4, 2, 0)
+        self.evidence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.evidence.hide()
+        self._pair: tuple[str, str] | None = None
         pickers = QHBoxLayout()
         pickers.addWidget(QLabel("Compare"))
         pickers.addWidget(self.old_combo, 1)
@@ -56,6 +78,7 @@ class ComparePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(pickers)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.evidence)
 
     def set_versions(self, name: str, versions: Sequence[PromptVersion]) -> None:
         """Offer ``versions`` (and the editor) on both sides, keeping the choices made."""
@@ -95,10 +118,12 @@ class ComparePanel(QWidget):
         old, new = self.choice()
         if old is None or new is None:
             self.view.show_message("Choose two versions to compare.")
+            self._set_pair(None)
             return
         sides = [self._side(old), self._side(new)]
         if sides[0] is None or sides[1] is None:
             self.view.show_message("The editor's content is not valid yet: nothing to compare.")
+            self._set_pair(None)
             return
         (old_content, old_title), (new_content, new_title) = sides  # type: ignore[misc]
         diff = diff_contents(
@@ -106,6 +131,31 @@ class ComparePanel(QWidget):
         )
         self.view.show_diff(diff, old_title, new_title)
         self.view.scroll_to_first_change()
+        self._set_pair(None if diff.identical else (diff.old_hash, diff.new_hash))
+
+    def evidence_pair(self) -> tuple[str, str] | None:
+        """The content hashes (old, new) whose evidence the panel shows or waits for."""
+        return self._pair
+
+    def show_evidence(self, old_hash: str, new_hash: str, evidence: Sequence[RunEvidence]) -> None:
+        """Show what evaluations say about (``old_hash``, ``new_hash``), if still compared."""
+        if self._pair != (old_hash, new_hash):
+            return  # the user chose another pair while this was read
+        if not evidence:
+            self.evidence.setText(NO_EVIDENCE)
+            return
+        lines = ["Evaluations (A = left, B = right):"]
+        lines += [f"  {found.line}" for found in evidence]
+        self.evidence.setText("\n".join(lines))
+
+    def _set_pair(self, pair: tuple[str, str] | None) -> None:
+        if pair == self._pair:
+            return
+        self._pair = pair
+        self.evidence.setVisible(pair is not None)
+        if pair is not None:
+            self.evidence.setText("Reading evaluation runs…")
+            self.pair_changed.emit(*pair)
 
     def shows_editor(self) -> bool:
         """True when one side is the editor (so edits should refresh the diff)."""

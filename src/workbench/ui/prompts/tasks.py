@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+from workbench.evals import RunEvidence, version_evidence
 from workbench.prompts import (
     CommitResult,
     ImportResult,
@@ -89,6 +90,12 @@ def drop_label(task: TaskContext, name: str, label: str) -> PromptSnapshot:
     """Remove ``label`` (its history keeps the removal)."""
     remove_label(task.store, name, label)
     return read_snapshot(task, name)
+
+
+def read_evidence(task: TaskContext, old_hash: str, new_hash: str) -> tuple[RunEvidence, ...]:
+    """What stored evaluation runs say about the version with ``new_hash`` against
+    ``old_hash``."""
+    return version_evidence(task.store, old_hash, new_hash)
 
 
 def import_file(task: TaskContext, path: Path, *, renumber: bool) -> ImportResult:
