@@ -464,3 +464,45 @@ def test_a_version_stored_elsewhere_is_shown_when_the_tab_has_no_edits(
 
     qtbot.waitUntil(lambda: editor.editing_version == 2, timeout=TIMEOUT_MS)
     assert editor.settings.description_edit.text() == "Newer"
+
+
+def test_edits_that_recreate_an_older_version_are_refused_not_lost(window: Any) -> None:
+    from workbench.ui.evals.suite_tasks import SuiteChangedError
+
+    store_lamps(window.context.home)
+    v1 = latest(window.context.home).suite
+    with open_store(window.context.home) as store:
+        save_suite(store, load_suite_text(SUITE.replace("Lamp questions", "Two")), origin="x")
+    task = TaskContext(window.context.home)
+    try:
+        cases = [case.to_dict() for case in v1.cases]
+        with pytest.raises(SuiteChangedError, match="exactly version 1 again"):
+            save_suite_edit(task, "lamps", SuiteSettings.of(v1), cases, base_version=2)
+    finally:
+        task.close()
+    assert latest(window.context.home).version == 2
+
+
+def test_a_threshold_survives_a_save_of_other_settings_exactly(window: Any, qtbot: Any) -> None:
+    editor = open_editor(window, qtbot)
+    with open_store(window.context.home) as store:
+        text = SUITE.replace("description: Lamp questions", "threshold: 0.8333333")
+        save_suite(store, load_suite_text(text), origin="test")
+    window.pages["evaluations"].refresh()
+    qtbot.waitUntil(lambda: editor.editing_version == 2, timeout=TIMEOUT_MS)
+    retype(qtbot, editor.settings.description_edit, "Now described")
+
+    save(editor, qtbot)
+
+    assert latest(window.context.home).suite.threshold == 0.8333333
+
+
+def test_no_cell_editor_opens_while_a_save_runs(window: Any, qtbot: Any) -> None:
+    from PySide6.QtWidgets import QAbstractItemView
+
+    editor = open_editor(window, qtbot)
+    view = editor.cases.view
+    editor.cases.open = False  # what a running save or import sets
+    view.activated.emit(editor.model.index(0, DESCRIPTION))
+
+    assert view.state() != QAbstractItemView.State.EditingState

@@ -134,3 +134,23 @@ def test_cancel_hooks_run_once_at_cancel_or_at_once_when_already_cancelled(tmp_p
 
     assert calls == ["before", "after"]
     assert task.cancelled
+
+
+def test_a_second_cancel_runs_no_hook_again_and_a_failing_hook_stops_no_other(
+    tmp_path: Any, caplog: Any
+) -> None:
+    from workbench.ui.operations import TaskContext
+
+    task = TaskContext(tmp_path)
+    calls: list[str] = []
+
+    def failing() -> None:
+        raise RuntimeError("hook broke")
+
+    task.on_cancel(failing)
+    task.on_cancel(lambda: calls.append("second"))
+    task.cancel()
+    task.cancel()
+
+    assert calls == ["second"]
+    assert "a cancel hook failed" in caplog.text

@@ -409,8 +409,10 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        self.save_state()
-        self.context.shutdown()
+        try:
+            self.save_state()
+        finally:  # the model processes must stop even if saving the window state failed
+            self.context.shutdown()
 
     # Unsaved edits -------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ bug with its traceback.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ from workbench.store import Store, open_store
 from workbench.ui.error_dialogs import report_exception
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 PROGRESS_DELAY_MS = 600
 PROGRESS_POLL_MS = 100
@@ -86,12 +88,21 @@ class TaskContext:
         return self._cancelled.is_set()
 
     def cancel(self) -> None:
-        """Ask the function to stop (it sees ``report()`` return False; hooks run now)."""
+        """Ask the function to stop (it sees ``report()`` return False; hooks run now, once).
+
+        A hook that fails is logged and the others still run: cancel is called on the way out
+        (window shutdown), which must go on to stop the model hosts whatever a hook does.
+        """
         with self._hooks_lock:
+            if self._cancelled.is_set():
+                return
             self._cancelled.set()
-            hooks = list(self._cancel_hooks)
+            hooks, self._cancel_hooks = self._cancel_hooks, []
         for hook in hooks:
-            hook()
+            try:
+                hook()
+            except Exception:
+                _log.exception("a cancel hook failed")
 
     def on_cancel(self, hook: Callable[[], None]) -> None:
         """Call ``hook`` (thread-safe, quick) when the task is cancelled, or now if it is.

@@ -212,7 +212,11 @@ class CasesPanel(QWidget):
 
     @Slot(QModelIndex)
     def _on_view_activated(self, index: QModelIndex) -> None:
-        # Enter or double-click: assertions open their dialog; other cells start editing.
+        # Enter or double-click: assertions open their dialog; other cells start editing. Not
+        # while a save or an import runs: their answer replaces the cases, and edit() would
+        # open an editor whatever the edit triggers say, so what was typed would be lost.
+        if not self.open:
+            return
         if index.column() == ASSERTIONS:
             self.edit_assertions(index.row())
         else:

@@ -155,7 +155,10 @@ class SuiteEditor(QWidget):
     def suite_stored(self, name: str) -> None:
         """A new version of suite ``name`` was stored elsewhere (an import): show it, unless
         the tab holds edits, which are never dropped."""
-        if name == self.editing_suite and not self.dirty and not self.importing:
+        # Only the suite the tab shows or is opening: another (a stale one) must not win over
+        # the read of the suite the user just selected.
+        wanted = self._wanted or self.editing_suite
+        if name == wanted and not self.dirty and not self.importing:
             self.open_suite(name)
 
     def open_suite(self, name: str) -> None:

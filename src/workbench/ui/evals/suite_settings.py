@@ -205,7 +205,9 @@ class SuiteSettingsForm(QWidget):
             [(spec.to_dict(), model_note(spec)) for spec in suite.models],
             OVERRIDES_NOTE if overrides else "",
         )
-        self.threshold_edit.setText("" if suite.threshold is None else f"{suite.threshold:g}")
+        # repr, not :g: six significant digits would change a threshold like 0.8333333 (the CI
+        # gate) on the next save of any other setting.
+        self.threshold_edit.setText("" if suite.threshold is None else repr(suite.threshold))
         self.repeat_box.setValue(suite.repeat)
         self.seed_edit.setText(str(suite.seed))
         self._set_judge(suite.judge)

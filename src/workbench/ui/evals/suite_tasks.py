@@ -27,6 +27,8 @@ from workbench.evals import (
 )
 from workbench.evals.case_files import load_case_file
 from workbench.prompts import get_version
+from workbench.store import Store
+from workbench.store.evals_repo import get_suite_row
 from workbench.ui.evals.tasks import (
     StoredPromptChoice,
     inventory_model_names,
@@ -139,17 +141,38 @@ def save_suite_edit(
     silently overwriting that version's changes. Returns the stored version and whether it is
     new.
     """
-    latest = get_suite(task.store, name)
-    if base_version is not None and latest.version != base_version:
-        raise SuiteChangedError(
-            f"Not saved: {name} was saved as version {latest.version} (by {latest.created_by}, "
-            f"{latest.origin}) since you opened version {base_version}. Your edits are still "
-            "here: copy what you need, then Revert to see the new version."
-        )
-    data = settings.apply(latest.suite.to_dict())
-    data["tests"] = [dict(case) for case in cases]
-    suite = load_suite_text(json.dumps(data), source=f"the suite editor ({name})")
-    return save_suite(task.store, suite, origin="workbench-ui:suite-editor")
+    store = task.store
+    # One transaction from the version check to the write: a version stored by another
+    # process in between would otherwise be overwritten after all.
+    with store.transaction():
+        latest = get_suite(store, name)
+        if base_version is not None and latest.version != base_version:
+            raise SuiteChangedError(
+                f"Not saved: {name} was saved as version {latest.version} (by "
+                f"{latest.created_by}, {latest.origin}) since you opened version {base_version}. "
+                "Your edits are still here: copy what you need, then Revert to see the new "
+                "version."
+            )
+        data = settings.apply(latest.suite.to_dict())
+        data["tests"] = [dict(case) for case in cases]
+        suite = load_suite_text(json.dumps(data), source=f"the suite editor ({name})")
+        if suite.sha256 != latest.sha256:
+            older = _same_older_version(store, name, suite.sha256)
+            if older is not None:
+                # Versions are unique by content: saving would only point back at the older
+                # one and leave the latest as it is, which reads as a lost save.
+                raise SuiteChangedError(
+                    f"Not saved: with these edits {name} is exactly version {older} again, and "
+                    f"each content is stored once. Run {name}@{older} to use it, or change "
+                    "something to store a new version."
+                )
+        return save_suite(store, suite, origin="workbench-ui:suite-editor")
+
+
+def _same_older_version(store: Store, name: str, sha256: str) -> int | None:
+    """The version of suite ``name`` that has this content, if any."""
+    row = get_suite_row(store, name=name, sha256=sha256)
+    return None if row is None else int(row["version"])
 
 
 @dataclass(frozen=True)
