@@ -348,3 +348,18 @@ def test_model_loading_is_reported_once_per_model(eval_store: Store, world: Fake
     assert sum(isinstance(e, ModelLoading) for e in events) == 1
     assert isinstance(events[-1], RunFinished)
     assert events[-1].run.status == "finished"
+
+
+def test_a_cancelled_replay_stops_at_once_and_says_so(eval_store: Store, world: FakeWorld) -> None:
+    from workbench.evals import replay_cell
+
+    run = run_matrix(eval_store, stored_suite(eval_store), hosts=world.factory)
+    control = RunControl()
+    world.before_generate = lambda request: control.cancel()  # the window closes mid-replay
+
+    with pytest.raises(EvalError, match=r"replay of cell 1 of run \d+ was cancelled"):
+        replay_cell(eval_store, run.id, 1, hosts=world.factory, control=control)
+
+    assert world.hosts[-1].closed
+    replayed = replay_cell(eval_store, run.id, 1, hosts=world.factory)  # without a cancel
+    assert replayed.identical

@@ -56,9 +56,18 @@ class ReplayResult:
 
 
 def replay_cell(
-    store: Store, run_id: int, cell: str | int, *, hosts: HostFactory | None = None
+    store: Store,
+    run_id: int,
+    cell: str | int,
+    *,
+    hosts: HostFactory | None = None,
+    control: runner.RunControl | None = None,
 ) -> ReplayResult:
-    """Run cell ``cell`` (its key or 1-based number) of run ``run_id`` again; compare."""
+    """Run cell ``cell`` (its key or 1-based number) of run ``run_id`` again; compare.
+
+    ``control`` cancels from another thread: the generation stops at once and EvalError says
+    the replay was cancelled (a partial output would only look like a difference).
+    """
     run = get_run(store, run_id)
     stored = get_cell(store, run_id, cell)
     snapshot = run.snapshot
@@ -71,8 +80,12 @@ def replay_cell(
     runner.check_model_file(store, model)
     case = next(c for c in snapshot.cases if c.id == stored.case_id)
     pool = HostPool(hosts or runner.default_host_factory(store))
+    if control is not None:
+        control.attach(pool)
     try:
         result = pool.acquire(model.load_request()).generate_text(request_from_dict(stored.request))
+        if control is not None and control.cancelled:
+            raise EvalError(f"The replay of cell {stored.number} of run {run_id} was cancelled.")
         judge = ModelJudge(pool, snapshot.judge, seed=snapshot.seed) if snapshot.judge else None
         context = GradingContext(
             vars=case.vars,
@@ -84,6 +97,8 @@ def replay_cell(
         )
         grading = grade_output(result.text, case.assertions, context, threshold=case.threshold)
     finally:
+        if control is not None:
+            control.attach(None)
         pool.close()
     differences = fingerprint_differences(dict(stored.fingerprint or {}), result.fingerprint)
     return ReplayResult(

@@ -240,8 +240,11 @@ def export_run_file(task: TaskContext, run_id: int, fmt: str, path: Path) -> Exp
 def replay_stored_cell(
     task: TaskContext, run_id: int, number: int, *, hosts: HostFactory | None = None
 ) -> ReplayResult:
-    """Run cell ``number`` of run ``run_id`` again from its fingerprint; compare the output."""
-    return replay_cell(task.store, run_id, number, hosts=hosts)
+    """Run cell ``number`` of run ``run_id`` again from its fingerprint; compare the output.
+    A cancel (the window closing) stops the generation at once."""
+    control = RunControl()
+    task.on_cancel(control.cancel)
+    return replay_cell(task.store, run_id, number, hosts=hosts, control=control)
 
 
 @dataclass(frozen=True)
