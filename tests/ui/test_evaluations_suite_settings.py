@@ -506,3 +506,30 @@ def test_no_cell_editor_opens_while_a_save_runs(window: Any, qtbot: Any) -> None
     view.activated.emit(editor.model.index(0, DESCRIPTION))
 
     assert view.state() != QAbstractItemView.State.EditingState
+
+
+def test_a_name_taken_meanwhile_is_refused_in_the_dialog_which_keeps_the_answers(
+    window: Any, qtbot: Any
+) -> None:
+    page = open_page(window, qtbot)
+    dialog = open_new_suite_dialog(page, qtbot)
+    qtbot.keyClicks(dialog.name_edit, "race-lamps")
+    qtbot.keyClicks(dialog.description_edit, "Mine")
+    check(dialog.prompt_list, "support-reply@3")
+    check(dialog.model_list, DEMO)
+    with open_store(window.context.home) as store:  # another window takes the name first
+        save_suite(
+            store, load_suite_text(SUITE.replace("name: lamps", "name: race-lamps")), origin="x"
+        )
+
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: "already exists" in dialog.reason_label.text(), timeout=TIMEOUT_MS)
+    assert dialog.isVisible()
+    assert (dialog.name_edit.text(), dialog.description_edit.text()) == ("race-lamps", "Mine")
+    assert dialog.checked_prompts() == ("support-reply@3",)
+    retype(qtbot, dialog.name_edit, "race-lamps-2")
+    with qtbot.waitSignal(page.suite_created, timeout=TIMEOUT_MS) as created:
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert created.args[0].ref == "race-lamps-2@1"
+    qtbot.waitUntil(lambda: not dialog.isVisible())

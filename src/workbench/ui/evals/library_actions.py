@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QFileDialog
 
+from workbench.errors import WorkbenchError
 from workbench.evals import RunOptions, StoredSuite
 from workbench.ui.error_dialogs import report_exception
 from workbench.ui.evals.library_panel import LibraryPanel, ask_export_target
@@ -161,7 +162,7 @@ class LibraryActions(QObject):
         self.library.status.setText("Name the new suite and choose its columns.")
         dialog = NewSuiteDialog(choices, self.page)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.create_suite(dialog.answer()))
+        dialog.submitted.connect(self.create_suite)
         dialog.finished.connect(self._on_new_suite_dialog_finished)
         self.new_suite_dialog = dialog
         dialog.open()  # window-modal, without a nested event loop
@@ -173,12 +174,18 @@ class LibraryActions(QObject):
 
     def _on_suite_created(self, stored: StoredSuite) -> None:
         self._new_suite_pending = False
+        if self.new_suite_dialog is not None:
+            self.new_suite_dialog.stored()
         self.library.status.setText(f"Created {stored.ref}: fill in its first case.")
         self.suite_created.emit(stored)
 
     def _on_new_suite_failed(self, error: BaseException) -> None:
         self._new_suite_pending = False
         self.library.status.setText(f"No new suite: {error}")
+        dialog = self.new_suite_dialog
+        if dialog is not None and dialog.storing and isinstance(error, WorkbenchError):
+            dialog.refused(str(error))  # in the dialog, with every answer kept
+            return
         report_exception(error, self.page)
 
     @Slot()

@@ -9,7 +9,7 @@ checked. The suite is stored by :func:`~workbench.ui.evals.suite_tasks.create_su
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -50,13 +50,18 @@ def name_problem(name: str, taken: frozenset[str]) -> str | None:
 
 
 class NewSuiteDialog(QDialog):
-    """Ask for a new suite; :meth:`answer` gives it once accepted."""
+    """Ask for a new suite. Create emits :attr:`submitted` and keeps the dialog open while the
+    suite is stored: :meth:`stored` closes it, :meth:`refused` says why not and keeps every
+    answer, so a refusal (a name taken meanwhile) loses nothing."""
+
+    submitted = Signal(object)  # NewSuite
 
     def __init__(self, choices: NewSuiteChoices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("newSuiteDialog")
         self.setWindowTitle("New suite")
         self.choices = choices
+        self.storing = False  # submitted, not yet stored or refused
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("newSuiteName")
         self.name_edit.setPlaceholderText("support-reply-smoke")
@@ -147,11 +152,26 @@ class NewSuiteDialog(QDialog):
         )
 
     def accept(self) -> None:
-        """Close with the answer, unless something is missing (then say what)."""
-        if self.problem():
+        """Submit the answer (the dialog stays open until it is stored), unless something is
+        missing (then say what)."""
+        if self.problem() or self.storing:
             self._update()
             return
+        self.storing = True
+        self._update()
+        self.submitted.emit(self.answer())
+
+    def stored(self) -> None:
+        """The suite is stored: close, accepted."""
+        self.storing = False
         super().accept()
+
+    def refused(self, message: str) -> None:
+        """Storing the suite was refused: say why and let the user change the answers."""
+        self.storing = False
+        self._update()
+        self.reason_label.setText(message)
+        self.reason_label.setVisible(True)
 
     # -- building ---------------------------------------------------------------------------
     @staticmethod
@@ -180,7 +200,7 @@ class NewSuiteDialog(QDialog):
         shown = "" if problem == NAME_MISSING else problem
         self.reason_label.setText(shown)
         self.reason_label.setVisible(bool(shown))
-        self.ok_button.setEnabled(not problem)
+        self.ok_button.setEnabled(not problem and not self.storing)
         self.ok_button.setToolTip(problem or CREATE_TIP)
 
     # -- slots ------------------------------------------------------------------------------
