@@ -3,14 +3,17 @@ process a stored identity names is still alive.
 
 Evaluation and bias runs store it when they start or resume, so that a second process (a
 second window, ``workbench eval resume`` / ``workbench bias resume``) can refuse to work on a
-run another live process is executing, before it loads a model.
+run another live process is executing, before it loads a model. :class:`ActiveRuns` does the
+same within one process.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from workbench.canonical import canonical_json
@@ -44,3 +47,29 @@ def other_worker_alive(worker: object) -> bool:
     except PermissionError:
         return True  # it exists, owned by someone else
     return True
+
+
+class ActiveRuns:
+    """The runs this process is executing now (a GUI may execute several), so that a second
+    executor in the same process is refused instead of racing the first; thread-safe."""
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __contains__(self, run_id: object) -> bool:
+        with self._lock:
+            return run_id in self._ids
+
+    @contextmanager
+    def claim(self, run_id: int, busy: Callable[[], Exception]) -> Iterator[None]:
+        """Hold ``run_id`` for the block; raise ``busy()`` if it is held already."""
+        with self._lock:
+            if run_id in self._ids:
+                raise busy()
+            self._ids.add(run_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._ids.discard(run_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from workbench.bias import (
 from workbench.engine import ScoreRequest, ScoreResult
 from workbench.store import open_store
 from workbench.store.audit import list_entries
+from workbench.workers import ActiveRuns
 
 MODEL = {"model_name": "scripted", "model_sha256": "ab" * 32}
 DECISIONS = Selection(families=("decision",))
@@ -118,11 +121,15 @@ def test_a_scorer_that_finds_its_variant_stored_elsewhere_stops_and_leaves_the_r
     assert len(keys) == len(set(keys)) == 12
 
 
-class _Forgetful(set[int]):
+class _Forgetful(ActiveRuns):
     """A claim registry that never remembers, standing in for two separate processes."""
 
-    def add(self, element: int) -> None:
-        return None
+    def __contains__(self, run_id: object) -> bool:
+        return False
+
+    @contextmanager
+    def claim(self, run_id: int, busy: Callable[[], Exception]) -> Iterator[None]:
+        yield
 
 
 def test_a_run_a_live_process_is_scoring_is_refused_before_anything_loads(

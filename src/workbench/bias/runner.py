@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -41,13 +40,12 @@ from workbench.errors import WorkbenchError
 from workbench.store import Store
 from workbench.store.audit import append_entry
 from workbench.store.bias_repo import insert_run_row, insert_score_row, scored_keys, update_run_row
-from workbench.workers import current_worker_json, other_worker_alive
+from workbench.workers import ActiveRuns, current_worker_json, other_worker_alive
 
 ProgressCallback = Callable[[int, int], bool | None]
 CANARY_TOLERANCE = 1e-3
 _FLUSH_PROMPTS = ("Canary: unrelated text that clears the cache.", "Zebra crossings are striped.")
-_ACTIVE_RUNS: set[int] = set()
-_ACTIVE_LOCK = threading.Lock()
+_ACTIVE_RUNS = ActiveRuns()
 
 
 class Scorer(Protocol):
@@ -174,13 +172,8 @@ def resume_bias_run(
 def check_not_busy(run: BiasRun) -> None:
     """Refuse (BiasRunBusyError) a run that this process, or another live process on this
     machine, is scoring now; call it before loading a model to resume ``run``."""
-    with _ACTIVE_LOCK:
-        here = run.id in _ACTIVE_RUNS
-    if here:
-        raise BiasRunBusyError(
-            f"Run {run.id} is being scored in this workbench already; wait for it to end or "
-            "cancel it first."
-        )
+    if run.id in _ACTIVE_RUNS:
+        raise _busy_here(run.id)
     if run.status == "running" and other_worker_alive(run.worker):
         raise BiasRunBusyError(
             f"Run {run.id} is being scored by process {run.worker.get('pid')}; wait for it to "
@@ -188,21 +181,16 @@ def check_not_busy(run: BiasRun) -> None:
         )
 
 
-@contextmanager
-def _claim(run_id: int) -> Iterator[None]:
+def _claim(run_id: int) -> AbstractContextManager[None]:
     """Mark run ``run_id`` as scored by this process for the block (BiasRunBusyError if it is)."""
-    with _ACTIVE_LOCK:
-        if run_id in _ACTIVE_RUNS:
-            raise BiasRunBusyError(
-                f"Run {run_id} is being scored in this workbench already; wait for it to end or "
-                "cancel it first."
-            )
-        _ACTIVE_RUNS.add(run_id)
-    try:
-        yield
-    finally:
-        with _ACTIVE_LOCK:
-            _ACTIVE_RUNS.discard(run_id)
+    return _ACTIVE_RUNS.claim(run_id, lambda: _busy_here(run_id))
+
+
+def _busy_here(run_id: int) -> BiasRunBusyError:
+    return BiasRunBusyError(
+        f"Run {run_id} is being scored in this workbench already; wait for it to end or "
+        "cancel it first."
+    )
 
 
 def _execute(

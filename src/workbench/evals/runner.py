@@ -43,10 +43,9 @@ from workbench.paths import logs_dir
 from workbench.store import Store
 from workbench.store.audit import append_entry
 from workbench.store.evals_repo import done_cell_keys, insert_run_row, update_run_row
-from workbench.workers import current_worker_json, other_worker_alive
+from workbench.workers import ActiveRuns, current_worker_json, other_worker_alive
 
-_ACTIVE_RUNS: set[int] = set()  # runs executing in this process (a GUI may have several)
-_ACTIVE_LOCK = threading.Lock()
+_ACTIVE_RUNS = ActiveRuns()
 
 #: Run states :func:`resume_run` has cells left to run in. "running" is included because a run
 #: killed with its process stays "running" in the store; one that a live process still
@@ -173,9 +172,7 @@ def resume_run(
     run = get_run(store, run_id)
     if run.status not in RESUMABLE and run.n_done >= run.n_cells:
         return run  # finished: nothing left to run
-    with _ACTIVE_LOCK:
-        active = run_id in _ACTIVE_RUNS
-    if active:
+    if run_id in _ACTIVE_RUNS:
         raise RunBusyError(f"Run {run_id} is running in this workbench already.")
     if run.status == "running" and not force and other_worker_alive(run.worker):
         raise RunBusyError(
@@ -253,15 +250,11 @@ def _execute(
     *,
     resumed: bool,
 ) -> EvalRun:
-    with _ACTIVE_LOCK:
-        if run_id in _ACTIVE_RUNS:
-            raise RunBusyError(f"Run {run_id} is running in this workbench already.")
-        _ACTIVE_RUNS.add(run_id)
-    try:
+    def busy() -> RunBusyError:
+        return RunBusyError(f"Run {run_id} is running in this workbench already.")
+
+    with _ACTIVE_RUNS.claim(run_id, busy):
         return _execute_cells(store, run_id, snapshot, hosts, progress, control, resumed=resumed)
-    finally:
-        with _ACTIVE_LOCK:
-            _ACTIVE_RUNS.discard(run_id)
 
 
 def _execute_cells(
