@@ -18,6 +18,10 @@ from typing import Any
 
 from workbench.canonical import canonical_json
 
+#: Run states a resume may pick up, for evaluation and bias runs alike: cancelled, failed, and
+#: "running" (a run whose process was killed stays so in the store).
+RESUMABLE = frozenset({"cancelled", "failed", "running"})
+
 
 def current_worker() -> dict[str, Any]:
     """This process: ``{"host": hostname, "pid": pid}``."""

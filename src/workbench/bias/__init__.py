@@ -57,11 +57,12 @@ from workbench.bias.results import (
     list_metric_results,
     list_variant_scores,
 )
-from workbench.bias.resumption import RESUMABLE, resumable_model
+from workbench.bias.resumption import resumable_model
 from workbench.bias.runner import ProgressCallback, Scorer, resume_bias_run, run_bias_test
 from workbench.bias.thresholds import THRESHOLD_NAMES, parse_assignment, with_overrides
 from workbench.bias.variants import CaseTemplate, PromptFrame, Selection, Variant, build_variants
 from workbench.bias.verdicts import Verdict
+from workbench.workers import RESUMABLE
 
 __all__ = [
     "FAMILIES",

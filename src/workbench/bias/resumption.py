@@ -15,9 +15,7 @@ from workbench.bias.runner import check_not_busy
 from workbench.errors import NotFoundError
 from workbench.inventory import ModelRecord, get_model, hash_file
 from workbench.store import Store
-
-#: Run states that can be resumed ("running" for a run whose process died).
-RESUMABLE = frozenset({"cancelled", "failed", "running"})
+from workbench.workers import RESUMABLE
 
 
 def resumable_model(store: Store, run: BiasRun) -> ModelRecord:

@@ -51,7 +51,7 @@ from workbench.evals.promptfoo import (
 )
 from workbench.evals.records import CellResult, EvalRun, get_cell, get_run, list_cells, list_runs
 from workbench.evals.replay import ReplayResult, replay_cell
-from workbench.evals.runner import RESUMABLE, RunControl, RunOptions, resume_run, run_matrix
+from workbench.evals.runner import RunControl, RunOptions, resume_run, run_matrix
 from workbench.evals.snapshot import RunSnapshot
 from workbench.evals.stats import mcnemar_exact, wilson_interval
 from workbench.evals.suite import Assertion, EvalCase, EvalSuite, ModelSpec, PromptSpec
@@ -66,6 +66,7 @@ from workbench.evals.summary import (
     summarize_run,
 )
 from workbench.evals.version_evidence import RunEvidence, SideStats, version_evidence
+from workbench.workers import RESUMABLE
 
 __all__ = [
     "EXPORT_FORMATS",

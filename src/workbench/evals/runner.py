@@ -43,14 +43,9 @@ from workbench.paths import logs_dir
 from workbench.store import Store
 from workbench.store.audit import append_entry
 from workbench.store.evals_repo import done_cell_keys, insert_run_row, update_run_row
-from workbench.workers import ActiveRuns, current_worker_json, other_worker_alive
+from workbench.workers import RESUMABLE, ActiveRuns, current_worker_json, other_worker_alive
 
 _ACTIVE_RUNS = ActiveRuns()
-
-#: Run states :func:`resume_run` has cells left to run in. "running" is included because a run
-#: killed with its process stays "running" in the store; one that a live process still
-#: executes is refused with RunBusyError.
-RESUMABLE = frozenset({"cancelled", "failed", "running"})
 
 
 @dataclass(frozen=True)
