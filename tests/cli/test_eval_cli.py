@@ -5,66 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from workbench.cli.eval_cmd import eval_group
-from workbench.cli.main import cli
-from workbench.engine import (
-    ContinuationScore,
-    GenerationRequest,
-    GenerationResult,
-    LoadRequest,
-    ModelInfo,
-    ScoreRequest,
-    ScoreResult,
-)
-from workbench.evals import runner
 
 REPLIES: dict[str, str] = {}
 
 
-class ScriptedHost:
-    """Answers 'Hello, <message>' unless REPLIES says otherwise; judges everything PASS."""
-
-    def load(self, request: LoadRequest) -> ModelInfo:
-        self.loaded = request
-        return ModelInfo(request.model_path, request.model_sha256, request.model_name,
-                         request.settings, 2048, 100, True, 0.0, {})  # fmt: skip
-
-    def generate_text(self, request: GenerationRequest) -> GenerationResult:
-        message = request.messages[-1].content
-        text = REPLIES.get(message, f"Hello, {message}")
-        return GenerationResult(
-            text, 10, len(text.split()), 0.01, 90.0, 0.05, "stop",
-            {"model_sha256": self.loaded.model_sha256, "sampling": request.sampling.to_dict()},
-            message,
-        )  # fmt: skip
-
-    def score(self, request: ScoreRequest) -> ScoreResult:
-        lps = (math.log(0.9), math.log(0.1))
-        scores = tuple(
-            ContinuationScore(c, lp, (lp,), (1,))
-            for c, lp in zip(request.continuations, lps, strict=True)
-        )
-        return ScoreResult(scores, 10, 2, 0.0, {})
-
-    def cancel(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture(autouse=True)
-def _scripted_model(monkeypatch: pytest.MonkeyPatch) -> None:
+def _scripted_model(script_model: Any) -> None:
+    """Answers 'Hello, <message>' unless REPLIES says otherwise; judges everything PASS."""
     REPLIES.clear()
-    monkeypatch.setattr(runner, "default_host_factory", lambda store: ScriptedHost)
+    script_model(lambda message: REPLIES.get(message, f"Hello, {message}"))
 
 
 SUITE = textwrap.dedent(
@@ -81,16 +38,6 @@ SUITE = textwrap.dedent(
       - {id: polite, vars: {message: thanks}, assert: [{type: llm-rubric, value: Is polite}]}
     """
 )
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Any:
-    runner_ = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner_.invoke(cli, ["--home", str(tmp_path / "home"), *args])
-
-    return invoke
 
 
 @pytest.fixture

@@ -4,25 +4,12 @@
 from __future__ import annotations
 
 import json
-import math
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-
-from workbench.cli.main import cli
-from workbench.engine import (
-    ContinuationScore,
-    GenerationRequest,
-    GenerationResult,
-    LoadRequest,
-    ModelInfo,
-    ScoreRequest,
-    ScoreResult,
-)
-from workbench.evals import runner
+from click.testing import Result
 
 #: Eight cases: support-reply@3 ("Customer Ada asks: ...") passes all, @1 only m0 and m1.
 SUITE = textwrap.dedent(
@@ -38,52 +25,15 @@ SUITE = textwrap.dedent(
 ) + "".join(f"  - {{id: c{i}, vars: {{message: m{i}}}}}\n" for i in range(8))
 
 
-class ScriptedHost:
-    """Answers 'good answer' to version 3's messages and to m0/m1, 'bad answer' otherwise."""
-
-    def load(self, request: LoadRequest) -> ModelInfo:
-        self.loaded = request
-        return ModelInfo(request.model_path, request.model_sha256, request.model_name,
-                         request.settings, 2048, 100, True, 0.0, {})  # fmt: skip
-
-    def generate_text(self, request: GenerationRequest) -> GenerationResult:
-        message = request.messages[-1].content
-        good = message.startswith("Customer Ada asks:") or message in ("m0", "m1")
-        text = "good answer" if good else "bad answer"
-        return GenerationResult(
-            text, 10, 2, 0.01, 90.0, 0.05, "stop",
-            {"model_sha256": self.loaded.model_sha256, "sampling": request.sampling.to_dict()},
-            message,
-        )  # fmt: skip
-
-    def score(self, request: ScoreRequest) -> ScoreResult:
-        lps = (math.log(0.9), math.log(0.1))
-        scores = tuple(
-            ContinuationScore(c, lp, (lp,), (1,))
-            for c, lp in zip(request.continuations, lps, strict=True)
-        )
-        return ScoreResult(scores, 10, 2, 0.0, {})
-
-    def cancel(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+def good_for_version_3(message: str) -> str:
+    """'good answer' to version 3's messages and to m0/m1, 'bad answer' otherwise."""
+    good = message.startswith("Customer Ada asks:") or message in ("m0", "m1")
+    return "good answer" if good else "bad answer"
 
 
 @pytest.fixture(autouse=True)
-def _scripted_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "default_host_factory", lambda store: ScriptedHost)
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Any:
-    runner_ = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner_.invoke(cli, ["--home", str(tmp_path / "home"), *args])
-
-    return invoke
+def _scripted_model(script_model: Any) -> None:
+    script_model(good_for_version_3)
 
 
 def ok(result: Result) -> str:
