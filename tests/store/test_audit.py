@@ -73,7 +73,14 @@ def test_verify_catches_a_rehashed_row_at_the_next_link(store: Store, home: Path
     _fill(store)
     raw = _raw(home)
     raw.execute("DROP TRIGGER audit_log_no_update")
-    raw.execute("UPDATE audit_log SET hash = 'f' || substr(hash, 2) WHERE id = 2")
+    # Flip the first hex digit to a different one: always 'f' would leave a hash that
+    # already starts with 'f' unchanged (1 run in 16) and the test would pass vacuously.
+    raw.execute(
+        "UPDATE audit_log SET hash = "
+        "(CASE WHEN substr(hash, 1, 1) = 'f' THEN '0' ELSE 'f' END) || substr(hash, 2) "
+        "WHERE id = 2"
+    )
+    assert raw.total_changes == 1
     raw.close()
 
     result = verify_chain(store)
