@@ -279,6 +279,31 @@ def test_revert_drops_the_settings_edits(window: Any, qtbot: Any) -> None:
     assert latest(window.context.home).version == 1
 
 
+def test_default_assertions_being_edited_never_land_on_a_suite_shown_under_the_dialog(
+    window: Any, qtbot: Any
+) -> None:
+    editor = open_editor(window, qtbot)
+    form = editor.settings
+    qtbot.mouseClick(form.default_assertions_button, Qt.MouseButton.LeftButton)
+    dialog = form.assertions_dialog
+    assert dialog is not None
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    dialog.type_box(0).setCurrentText("icontains")
+    dialog.set_cell(0, VALUE, "lamp")
+    # The tab has no edits yet, so a suite picked meanwhile (a background read) replaces it.
+    page = window.pages["evaluations"]
+    assert page.select_suite("support-reply-smoke")
+    qtbot.waitUntil(lambda: editor.editing_suite == "support-reply-smoke", timeout=TIMEOUT_MS)
+    assert form.assertions_dialog is None
+    assert not dialog.isVisible()
+    expected = [
+        a.to_dict()
+        for a in latest(window.context.home, "support-reply-smoke").suite.default_assertions
+    ]
+    assert form.default_assertions() == expected
+    assert not editor.dirty
+
+
 # New suite ---------------------------------------------------------------------------------
 
 

@@ -212,6 +212,9 @@ class SuiteEditor(QWidget):
         self.editing_suite = stored.name
         self.editing_version = stored.version
         self._shown += 1
+        if self.cases.assertions_dialog is not None:
+            # A case's assertions being edited belong to the cases this replaces.
+            self.cases.assertions_dialog.reject()
         self.model.set_cases(stored.suite.cases)
         self.settings.set_suite(stored.suite)
         self.label.setText(f"{stored.ref}: {plural(len(stored.suite.cases), 'case')}")

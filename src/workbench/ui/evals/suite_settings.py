@@ -193,6 +193,10 @@ class SuiteSettingsForm(QWidget):
 
     def set_suite(self, suite: EvalSuite) -> None:
         """Show the settings of ``suite``, unedited."""
+        if self.assertions_dialog is not None:
+            # Its answers belong to the suite shown when it opened: OK must not apply them to
+            # this one (a suite read in the background can replace the shown one under it).
+            self.assertions_dialog.reject()
         self._filling = True
         self.description_edit.setText(suite.description)
         inline = any(spec.content is not None for spec in suite.prompts)
