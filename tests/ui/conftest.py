@@ -8,6 +8,7 @@ next.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -36,6 +37,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+#: pytest-qt gives up waiting after 5 s. A background read that takes milliseconds here can take
+#: longer on a loaded 2-core CI machine; a wait that succeeds returns at once, so the longer limit
+#: only costs time when a test fails anyway. A test's own ``timeout=`` still wins.
+PATIENT_WAIT_MS = 30_000
+
+
+@pytest.fixture
+def qtbot(qtbot: Any) -> Any:
+    """pytest-qt's ``qtbot`` whose waits default to :data:`PATIENT_WAIT_MS`."""
+
+    def patient(wait: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(wait)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("timeout", PATIENT_WAIT_MS)
+            return wait(*args, **kwargs)
+
+        return wrapper
+
+    for name in ("waitUntil", "waitSignal", "waitSignals", "waitExposed", "waitActive"):
+        setattr(qtbot, name, patient(getattr(qtbot, name)))
+    return qtbot
 
 
 @pytest.fixture(scope="session")
