@@ -1,10 +1,13 @@
 """Who is executing a run: this process's identity as stored with a run, and whether the
 process a stored identity names is still alive.
 
-Evaluation and bias runs store it when they start or resume, so that a second process (a
-second window, ``workbench eval resume`` / ``workbench bias resume``) can refuse to work on a
-run another live process is executing, before it loads a model. :class:`ActiveRuns` does the
-same within one process.
+An identity is ``{"host", "pid", "started"}``: ``started`` is the process's start time (from
+psutil, so the check works on Windows as on POSIX), which tells the process that stored it
+from a later one the system gave the same pid. Evaluation and bias runs store it when they
+start or resume, so that a second process (a second window, ``workbench eval resume`` /
+``workbench bias resume``) can refuse to work on a run another live process is executing,
+before it loads a model; the runners check again when they claim the run, in the write
+transaction that records the claim. :class:`ActiveRuns` does the same within one process.
 """
 
 from __future__ import annotations
@@ -16,16 +19,26 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import psutil
+
 from workbench.canonical import canonical_json
 
 #: Run states a resume may pick up, for evaluation and bias runs alike: cancelled, failed, and
 #: "running" (a run whose process was killed stays so in the store).
 RESUMABLE = frozenset({"cancelled", "failed", "running"})
 
+#: How far (seconds) a live process's start time may be from the stored one and still be the
+#: process that stored it; further apart, the pid was given to a later process.
+START_TIME_TOLERANCE_S = 1.0
+
 
 def current_worker() -> dict[str, Any]:
-    """This process: ``{"host": hostname, "pid": pid}``."""
-    return {"host": socket.gethostname(), "pid": os.getpid()}
+    """This process: ``{"host": hostname, "pid": pid, "started": start time (epoch seconds)}``."""
+    return {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "started": psutil.Process().create_time(),
+    }
 
 
 def current_worker_json() -> str:
@@ -37,20 +50,28 @@ def other_worker_alive(worker: object) -> bool:
     """Whether ``worker`` (a stored identity) is another process, on this machine, still alive.
 
     This process, another machine, or a missing or malformed identity count as not alive: a
-    run left "running" by a killed process must stay resumable.
+    run left "running" by a killed process must stay resumable. So does a live process whose
+    start time differs from the stored ``started`` (the pid was reused); an identity stored
+    without ``started`` (older runs) counts as alive while its pid exists. A process whose
+    start time cannot be read (another user's) counts as alive.
     """
     if not isinstance(worker, Mapping) or worker.get("host") != socket.gethostname():
         return False
     pid = worker.get("pid")
-    if not isinstance(pid, int) or pid == os.getpid():
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
         return False
+    started = worker.get("started")
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False  # exited, waiting for its parent to collect it
+        if isinstance(started, bool) or not isinstance(started, int | float):
+            return True  # stored before start times were: the pid's existence decides
+        return abs(process.create_time() - started) <= START_TIME_TOLERANCE_S
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True  # it exists, owned by someone else
-    return True
 
 
 class ActiveRuns:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from workbench.bias import (
@@ -145,7 +146,8 @@ def test_a_run_a_live_process_is_scoring_is_refused_before_anything_loads(
     run_id = _cancelled_run(store, small_set, scripted)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        worker = {**current_worker(), "pid": other.pid}
+        started = psutil.Process(other.pid).create_time()
+        worker = {**current_worker(), "pid": other.pid, "started": started}
         with store.transaction():
             update_run_row(store, run_id, status="running", worker=json.dumps(worker))
         run = get_bias_run(store, run_id)

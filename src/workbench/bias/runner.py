@@ -12,9 +12,11 @@ prefix from the KV cache) is scored again from scratch, after an unrelated promp
 the cache. Every continuation's log-probability must agree within 1e-3; if not, every verdict
 of the run is INCONCLUSIVE.
 
-A run is scored by one scorer at a time: this process refuses a second one
-(:class:`BiasRunBusyError`), and a scorer in another process that stores a variant this one is
-about to store makes this one stop with the same error, leaving the run to the other.
+A run is scored by one scorer at a time. This process refuses a second one
+(:class:`BiasRunBusyError`). A resume refuses a run another live process is scoring, and checks
+again in the write transaction that claims the run, so of two processes resuming it at the same
+moment one is refused. A scorer in another process that stores a variant this one is about to
+store makes this one stop with the same error, leaving the run to the other.
 """
 
 from __future__ import annotations
@@ -157,6 +159,12 @@ def resume_bias_run(
     # Claimed before the status changes, so a refused resume leaves no trace in the audit log.
     with _claim(run_id):
         with store.transaction():
+            # Read again under the write lock: a process that resumed the run since the check
+            # above has stored its worker by now, and one resuming it at this moment waits.
+            current = get_bias_run(store, run_id)
+            if current.status == "finished":
+                return current
+            _refuse_if_scored_elsewhere(current)
             update_run_row(
                 store,
                 run_id,
@@ -165,15 +173,21 @@ def resume_bias_run(
                 finished_at=None,
                 worker=current_worker_json(),
             )
-            append_entry(store, "bias_run.resumed", f"bias-run:{run_id}", {"scored": run.n_scored})
+            resumed = {"scored": current.n_scored}
+            append_entry(store, "bias_run.resumed", f"bias-run:{run_id}", resumed)
         return _execute(store, scorer, run_id, probe_set, variants, thresholds, progress)
 
 
 def check_not_busy(run: BiasRun) -> None:
     """Refuse (BiasRunBusyError) a run that this process, or another live process on this
-    machine, is scoring now; call it before loading a model to resume ``run``."""
+    machine, is scoring now; call it before loading a model to resume ``run``
+    (:func:`resume_bias_run` checks again when it claims the run)."""
     if run.id in _ACTIVE_RUNS:
         raise _busy_here(run.id)
+    _refuse_if_scored_elsewhere(run)
+
+
+def _refuse_if_scored_elsewhere(run: BiasRun) -> None:
     if run.status == "running" and other_worker_alive(run.worker):
         raise BiasRunBusyError(
             f"Run {run.id} is being scored by process {run.worker.get('pid')}; wait for it to "

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.canonical import canonical_json
+from workbench.errors import NotFoundError
 from workbench.evals.cells import CellCancelledError, execute_cell
 from workbench.evals.errors import EvalError, RunBusyError
 from workbench.evals.events import (
@@ -42,7 +43,7 @@ from workbench.inventory import hash_file
 from workbench.paths import logs_dir
 from workbench.store import Store
 from workbench.store.audit import append_entry
-from workbench.store.evals_repo import done_cell_keys, insert_run_row, update_run_row
+from workbench.store.evals_repo import done_cell_keys, get_run_row, insert_run_row, update_run_row
 from workbench.workers import RESUMABLE, ActiveRuns, current_worker_json, other_worker_alive
 
 _ACTIVE_RUNS = ActiveRuns()
@@ -147,7 +148,8 @@ def run_matrix(
         append_entry(
             store, "eval_run.started", f"eval-run:{run_id}", _started_payload(suite, snapshot)
         )
-    return _execute(store, run_id, snapshot, hosts, progress, control, resumed=False)
+    with _ACTIVE_RUNS.claim(run_id, lambda: _busy_here(run_id)):
+        return _execute_cells(store, run_id, snapshot, hosts, progress, control, resumed=False)
 
 
 def resume_run(
@@ -162,23 +164,42 @@ def resume_run(
     """Run the cells a cancelled, failed or killed run has not stored yet.
 
     A run that a live process on this machine is still executing is refused (RunBusyError)
-    unless ``force``; even then no cell can be stored twice.
+    unless ``force``; even then no cell can be stored twice. The check is made again when the
+    run is claimed, in the write transaction that records this process as its worker, so of two
+    processes resuming the run at the same moment one is refused.
     """
     run = get_run(store, run_id)
-    if run.status not in RESUMABLE and run.n_done >= run.n_cells:
+    if _finished(run):
         return run  # finished: nothing left to run
     if run_id in _ACTIVE_RUNS:
-        raise RunBusyError(f"Run {run_id} is running in this workbench already.")
-    if run.status == "running" and not force and other_worker_alive(run.worker):
-        raise RunBusyError(
-            f"Run {run_id} is still being executed by process {run.worker.get('pid')}; wait for "
-            "it, cancel it, or resume with --force if that process is gone."
-        )
+        raise _busy_here(run_id)
+    if not force:
+        _refuse_if_busy(run)  # at once, before the model files are hashed
     assert run.snapshot is not None
     judge = (run.snapshot.judge,) if run.snapshot.judge else ()
     for model in (*run.snapshot.models, *judge):
         check_model_file(store, model)
+    # Claimed in this process before the status changes, so a refused resume leaves no trace.
+    with _ACTIVE_RUNS.claim(run_id, lambda: _busy_here(run_id)):
+        finished = _claim_run(store, run_id, force=force)
+        if finished is not None:
+            return finished
+        return _execute_cells(store, run_id, run.snapshot, hosts, progress, control, resumed=True)
+
+
+def _claim_run(store: Store, run_id: int, *, force: bool) -> EvalRun | None:
+    """Mark the run as executed by this process, unless (read again under the write lock, so a
+    second process claiming it at the same moment waits for this one) another live process has
+    claimed it since (RunBusyError) or it has finished (returned as it is)."""
     with store.transaction():
+        row = get_run_row(store, run_id)
+        if row is None:
+            raise NotFoundError(f"No evaluation run {run_id}.")
+        run = EvalRun.from_row(row, with_snapshot=False)
+        if _finished(run):
+            return get_run(store, run_id)
+        if not force:
+            _refuse_if_busy(run)
         update_run_row(
             store,
             run_id,
@@ -188,7 +209,23 @@ def resume_run(
             worker=current_worker_json(),
         )
         append_entry(store, "eval_run.resumed", f"eval-run:{run_id}", {"done": run.n_done})
-    return _execute(store, run_id, run.snapshot, hosts, progress, control, resumed=True)
+    return None
+
+
+def _finished(run: EvalRun) -> bool:
+    return run.status not in RESUMABLE and run.n_done >= run.n_cells
+
+
+def _refuse_if_busy(run: EvalRun) -> None:
+    if run.status == "running" and other_worker_alive(run.worker):
+        raise RunBusyError(
+            f"Run {run.id} is still being executed by process {run.worker.get('pid')}; wait for "
+            "it, cancel it, or resume with --force if that process is gone."
+        )
+
+
+def _busy_here(run_id: int) -> RunBusyError:
+    return RunBusyError(f"Run {run_id} is running in this workbench already.")
 
 
 def finish_run(
@@ -233,23 +270,6 @@ def finish_run(
             },
         )
     return get_run(store, run_id)
-
-
-def _execute(
-    store: Store,
-    run_id: int,
-    snapshot: RunSnapshot,
-    hosts: HostFactory | None,
-    progress: ProgressCallback | None,
-    control: RunControl | None,
-    *,
-    resumed: bool,
-) -> EvalRun:
-    def busy() -> RunBusyError:
-        return RunBusyError(f"Run {run_id} is running in this workbench already.")
-
-    with _ACTIVE_RUNS.claim(run_id, busy):
-        return _execute_cells(store, run_id, snapshot, hosts, progress, control, resumed=resumed)
 
 
 def _execute_cells(
