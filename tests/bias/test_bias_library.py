@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -10,9 +11,12 @@ from pathlib import Path
 import pytest
 
 from workbench.bias import (
+    ExportFileError,
     ProbeSetConflictError,
     Selection,
     export_bias_run,
+    export_bias_run_to_file,
+    export_bias_run_to_stream,
     get_probe_set,
     import_probe_set,
     list_probe_sets,
@@ -20,7 +24,7 @@ from workbench.bias import (
 )
 from workbench.canonical import sha256_hex
 from workbench.errors import NotFoundError
-from workbench.store.audit import list_entries
+from workbench.store.audit import list_entries, verify_chain
 
 MODEL = {"model_name": "scripted", "model_sha256": "ab" * 32}
 
@@ -83,3 +87,38 @@ def test_exports_hold_the_evidence_and_are_audited(store, small_set, scripted) -
     assert everything.sha256 == sha256_hex(everything.text)
     exported = list_entries(store, action="bias_run.exported")
     assert [e.payload_data["sha256"] for e in exported][-1] == everything.sha256
+
+
+def test_a_file_export_is_audited_once_written_and_a_failed_one_leaves_nothing(
+    store, small_set, scripted, tmp_path: Path
+) -> None:
+    run = run_bias_test(
+        store, scripted(), small_set, **MODEL, selection=Selection(families=("decision",))
+    )
+    target = tmp_path / "variants.csv"
+
+    done = export_bias_run_to_file(store, run.id, "csv", target, table="variants")
+
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert (done.path, done.sha256, done.records, done.table) == (target, digest, 48, "variants")
+    (entry,) = list_entries(store, action="bias_run.exported")
+    assert entry.subject == f"bias-run:{run.id}"
+    assert entry.payload_data == {
+        "format": "csv", "table": "variants", "records": 48, "path": str(target),
+        "sha256": digest,
+    }  # fmt: skip
+    assert (
+        target.read_text(encoding="utf-8")
+        == export_bias_run(store, run.id, "csv", table="variants").text
+    )
+
+    with pytest.raises(ExportFileError, match="No such file or directory"):
+        export_bias_run_to_file(store, run.id, "jsonl", tmp_path / "missing" / "all.jsonl")
+    stream = io.BytesIO()
+    streamed = export_bias_run_to_stream(store, run.id, "jsonl", stream)
+    assert streamed.sha256 == hashlib.sha256(stream.getvalue()).hexdigest()
+    assert [e.payload_data["path"] for e in list_entries(store, action="bias_run.exported")] == [
+        str(target), None, None,  # the file, the text above, the stream; not the failed one
+    ]  # fmt: skip
+    assert not (tmp_path / "missing").exists()
+    assert verify_chain(store).ok

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -20,6 +21,8 @@ from workbench.engine import (
     ScoreResult,
 )
 from workbench.inventory.default_model import DEFAULT_MODEL_NAME
+from workbench.store import open_store
+from workbench.store.audit import list_entries, verify_chain
 
 SMALL_SET = """\
 name: cli-small
@@ -135,6 +138,44 @@ def test_a_run_that_finds_bias_exits_3_and_records_the_prompt_it_used(
     assert code == 0  # show reports, it does not fail
     assert "FAIL" in out
     assert "framing    prompt screen@1" in out
+
+
+def test_exports_are_audited_once_written_with_their_sha256(
+    home: Path, tmp_path: Path, fake_host: type[FakeHost]
+) -> None:
+    probe_file = tmp_path / "small.yaml"
+    probe_file.write_text(SMALL_SET, encoding="utf-8")
+    code, out = _run(home, "bias", "run", str(probe_file), "--model", DEFAULT_MODEL_NAME, "--json")
+    run_id = str(json.loads(out)["run"]["id"])
+    target = tmp_path / "variants.csv"
+
+    to_file = CliRunner().invoke(
+        cli, ["--home", str(home), "bias", "export", run_id, "--format", "csv", "--table",
+              "variants", "-o", str(target)],
+    )  # fmt: skip
+    to_stdout = CliRunner().invoke(
+        cli, ["--home", str(home), "bias", "export", run_id, "--format", "jsonl"]
+    )
+    code, out = _run(
+        home, "bias", "export", run_id, "--format", "csv", "-o", str(tmp_path / "no" / "m.csv")
+    )
+
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert to_file.exit_code == 0, to_file.output
+    assert f"(sha256 {digest})" in to_file.stderr
+    assert to_stdout.exit_code == 0, to_stdout.output
+    assert (code, "Could not write" in out) == (1, True)
+    assert not (tmp_path / "no").exists()
+    with open_store(home) as store:
+        entries = list_entries(store, action="bias_run.exported")
+        assert verify_chain(store).ok
+    assert [e.subject for e in entries] == [f"bias-run:{run_id}"] * 2
+    assert [e.payload_data for e in entries] == [
+        {"format": "csv", "table": "variants", "records": 24, "path": str(target),
+         "sha256": digest},
+        {"format": "jsonl", "table": "all", "records": entries[1].payload_data["records"],
+         "path": None, "sha256": hashlib.sha256(to_stdout.stdout_bytes).hexdigest()},
+    ]  # fmt: skip
 
 
 def test_bad_threshold_is_a_clean_error(home: Path, fake_host: type[FakeHost]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import textwrap
@@ -13,6 +14,8 @@ import pytest
 from click.testing import Result
 
 from workbench.cli.eval_cmd import eval_group
+from workbench.store import open_store
+from workbench.store.audit import list_entries, verify_chain
 
 REPLIES: dict[str, str] = {}
 
@@ -116,6 +119,46 @@ def test_show_cell_compare_and_export(run: Any, suite_file: Path, tmp_path: Path
     assert len(rows) == 6
     assert {r["pass"] for r in rows} == {"True", "False"}
     assert len(jsonl.splitlines()) == 6
+
+
+def test_exports_are_audited_with_the_sha256_of_what_was_written(
+    run: Any, suite_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ok(run("eval", "run", str(suite_file)))
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "out.csv"
+
+    to_file = run("eval", "export", "1", "-o", str(target))
+    to_stdout = run("eval", "export", "1", "--format", "jsonl")
+    to_dash = run("eval", "export", "1", "--format", "jsonl", "-o", "-")
+    failed = run("eval", "export", "1", "-o", str(tmp_path / "missing" / "out.csv"))
+
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert to_file.exit_code == 0, to_file.output
+    assert f"Wrote 6 cells to {target} (sha256 {digest})" in to_file.stderr
+    assert len(ok(to_stdout).splitlines()) == 6
+    assert ok(to_dash) == to_stdout.stdout  # "-o -" is standard output, not a file named "-"
+    assert not (tmp_path / "-").exists()
+    assert failed.exit_code == 1
+    assert "Could not write" in failed.stderr
+    assert not (tmp_path / "missing").exists()
+    with open_store(tmp_path / "home") as store:
+        entries = list_entries(store, action="eval_run.exported")
+        assert verify_chain(store).ok
+    assert [(e.subject, e.payload_data) for e in entries[:2]] == [
+        ("eval-run:1", {"format": "csv", "cells": 6, "path": str(target), "sha256": digest}),
+        (
+            "eval-run:1",
+            {
+                "format": "jsonl",
+                "cells": 6,
+                "path": None,
+                "sha256": hashlib.sha256(to_stdout.stdout_bytes).hexdigest(),
+            },
+        ),
+    ]
+    assert len(entries) == 3
+    assert entries[2].payload_data == entries[1].payload_data  # the "-o -" one
 
 
 def test_replay_reports_identical_and_check_fails_on_a_difference(

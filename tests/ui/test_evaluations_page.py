@@ -470,11 +470,13 @@ def test_export_writes_a_csv_row_per_cell_through_a_temporary_file(
     window: Any, qtbot: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
     import csv
+    import hashlib
     import json
 
     from PySide6.QtWidgets import QFileDialog
 
     from workbench.evals import list_cells
+    from workbench.store.audit import list_entries, verify_chain
     from workbench.ui.evals.library_panel import EXPORT_FILTERS
 
     store_suite(window.context.home, 1)
@@ -514,12 +516,28 @@ def test_export_writes_a_csv_row_per_cell_through_a_temporary_file(
     lines = (out / "lamps.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["output"] for line in lines] == [row["output"] for row in rows]
 
+    with open_store(window.context.home) as store:  # each export audited with its digest
+        entries = list_entries(store, action="eval_run.exported")
+        assert verify_chain(store).ok
+    assert [(e.subject, e.payload_data["format"]) for e in entries] == [
+        (f"eval-run:{run.id}", "csv"),
+        (f"eval-run:{run.id}", "jsonl"),
+    ]
+    for entry, name in zip(entries, ("lamps.csv", "lamps.jsonl"), strict=True):
+        assert entry.payload_data["path"] == str(out / name)
+        assert entry.payload_data["cells"] == 2
+        assert entry.payload_data["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
+    assert exported.args[0].sha256 == entries[0].payload_data["sha256"]
+
 
 def test_a_failed_export_leaves_no_file_and_keeps_the_earlier_one(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     import pytest
 
+    from workbench.evals import ExportFileError
+    from workbench.evals import export as core_export
+    from workbench.store.audit import list_entries
     from workbench.ui.evals import tasks
     from workbench.ui.operations import TaskContext
 
@@ -532,11 +550,12 @@ def test_a_failed_export_leaves_no_file_and_keeps_the_earlier_one(
         handle.write("half a row")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tasks, "get_run", lambda store, run_id: None)
-    monkeypatch.setattr(tasks, "export_run", broken)
+    monkeypatch.setattr(core_export, "get_run", lambda store, run_id: None)
+    monkeypatch.setattr(core_export, "export_run", broken)
     task = TaskContext(tmp_path / "home")
-    with pytest.raises(tasks.ExportFileError, match="No space left on device"):
+    with pytest.raises(ExportFileError, match="No space left on device"):
         tasks.export_run_file(task, 1, "csv", target)
+    assert list_entries(task.store, action="eval_run.exported") == []
     task.close()
     assert target.read_text(encoding="utf-8") == "the earlier export\n"
     assert [p.name for p in out.iterdir()] == ["run.csv"]

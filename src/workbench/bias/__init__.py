@@ -20,7 +20,13 @@ from workbench.bias.errors import (
     ProbeSetConflictError,
     ProbeSetError,
 )
-from workbench.bias.export import ExportResult, export_bias_run
+from workbench.bias.export import (
+    BiasRunExport,
+    ExportResult,
+    export_bias_run,
+    export_bias_run_to_file,
+    export_bias_run_to_stream,
+)
 from workbench.bias.frames import (
     case_template_from_prompt,
     chat_frame,
@@ -62,6 +68,7 @@ from workbench.bias.runner import ProgressCallback, Scorer, resume_bias_run, run
 from workbench.bias.thresholds import THRESHOLD_NAMES, parse_assignment, with_overrides
 from workbench.bias.variants import CaseTemplate, PromptFrame, Selection, Variant, build_variants
 from workbench.bias.verdicts import Verdict
+from workbench.store.audited_export import ExportCancelledError, ExportFileError
 from workbench.workers import RESUMABLE
 
 __all__ = [
@@ -72,10 +79,13 @@ __all__ = [
     "BiasError",
     "BiasRun",
     "BiasRunBusyError",
+    "BiasRunExport",
     "CaseTemplate",
     "Choice",
     "CounterfactualProbe",
     "DecisionProbe",
+    "ExportCancelledError",
+    "ExportFileError",
     "ExportResult",
     "Group",
     "MetricResult",
@@ -99,6 +109,8 @@ __all__ = [
     "case_template_from_prompt",
     "chat_frame",
     "export_bias_run",
+    "export_bias_run_to_file",
+    "export_bias_run_to_stream",
     "frame_for_run",
     "frame_from_prompt",
     "get_bias_run",

@@ -16,7 +16,8 @@ from workbench.bias import (
     BiasRun,
     Selection,
     Verdict,
-    export_bias_run,
+    export_bias_run_to_file,
+    export_bias_run_to_stream,
     frame_for_run,
     get_bias_run,
     get_probe_set,
@@ -30,6 +31,7 @@ from workbench.bias import (
     run_bias_test,
     with_overrides,
 )
+from workbench.bias.export import ExportFormat, ExportTable
 from workbench.cli.context import CliContext, echo_json, pass_context
 from workbench.cli.formatting import format_table
 from workbench.engine import LoadRequest, LoadSettings, ModelHost
@@ -199,18 +201,24 @@ def show_cmd(state: CliContext, run_id: int, as_json: bool) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file instead of stdout.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write to this file (default, or -: standard output).",
 )
 @pass_context
-def export_cmd(state: CliContext, run_id: int, fmt: str, table: str, output: Path | None) -> None:
-    """Export a run's evidence as CSV or JSON Lines (the export is audited)."""
-    result = export_bias_run(state.store, run_id, fmt, table=table)  # type: ignore[arg-type]
-    if output is None:
-        click.echo(result.text, nl=False)
+def export_cmd(
+    state: CliContext, run_id: int, fmt: ExportFormat, table: ExportTable, output: Path | None
+) -> None:
+    """Export a run's evidence as CSV or JSON Lines.
+
+    Every export is audited (bias_run.exported) with the SHA-256 of what was written. A file
+    is written completely or not at all: a failed export leaves no file and no entry.
+    """
+    if output is None or str(output) == "-":
+        sys.stdout.flush()  # the bytes follow anything printed before them
+        export_bias_run_to_stream(state.store, run_id, fmt, sys.stdout.buffer, table=table)
         return
-    output.write_text(result.text, encoding="utf-8")
-    click.echo(f"Wrote {result.records} records to {output} (sha256 {result.sha256})", err=True)
+    done = export_bias_run_to_file(state.store, run_id, fmt, output, table=table)
+    click.echo(f"Wrote {done.records} records to {output} (sha256 {done.sha256})", err=True)
 
 
 @click.group()

@@ -29,7 +29,8 @@ from workbench.evals import (
     RunSummary,
     StoredSuite,
     compare_runs,
-    export_run,
+    export_run_to_file,
+    export_run_to_stream,
     get_cell,
     get_run,
     get_suite,
@@ -409,22 +410,22 @@ def compare_cmd(state: CliContext, run_a: int, run_b: int, as_json: bool) -> Non
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File (default: stdout).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write to this file (default, or -: standard output).",
 )
 @pass_context
 def export_cmd(state: CliContext, run_id: int, fmt: str, output: Path | None) -> None:
-    """Export RUN's cells as CSV or JSON Lines (with grading, seeds and fingerprints)."""
-    get_run(state.store, run_id)  # a clean error before any file is created
-    if output is None:
-        export_run(state.store, run_id, fmt, sys.stdout)
+    """Export RUN's cells as CSV or JSON Lines (with grading, seeds and fingerprints).
+
+    Every export is audited (eval_run.exported) with the SHA-256 of what was written. A file
+    is written completely or not at all: a failed export leaves no file and no entry.
+    """
+    if output is None or str(output) == "-":
+        sys.stdout.flush()  # the bytes follow anything printed before them
+        export_run_to_stream(state.store, run_id, fmt, sys.stdout.buffer)
         return
-    try:
-        with output.open("w", encoding="utf-8", newline="") as handle:
-            count = export_run(state.store, run_id, fmt, handle)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot write {output}: {exc}") from exc
-    click.echo(f"Wrote {count} cells to {output}", err=True)
+    done = export_run_to_file(state.store, run_id, fmt, output)
+    click.echo(f"Wrote {done.cells} cells to {output} (sha256 {done.sha256})", err=True)
 
 
 @eval_group.command("replay")

@@ -31,7 +31,13 @@ from workbench.evals.events import (
     RunStarted,
 )
 from workbench.evals.examples import import_example_suites
-from workbench.evals.export import EXPORT_FORMATS, export_run
+from workbench.evals.export import (
+    EXPORT_FORMATS,
+    RunExport,
+    export_run,
+    export_run_to_file,
+    export_run_to_stream,
+)
 from workbench.evals.library import (
     StoredSuite,
     SuiteSummary,
@@ -66,6 +72,7 @@ from workbench.evals.summary import (
     summarize_run,
 )
 from workbench.evals.version_evidence import RunEvidence, SideStats, version_evidence
+from workbench.store.audited_export import ExportCancelledError, ExportFileError
 from workbench.workers import RESUMABLE
 
 __all__ = [
@@ -82,6 +89,8 @@ __all__ = [
     "EvalError",
     "EvalRun",
     "EvalSuite",
+    "ExportCancelledError",
+    "ExportFileError",
     "FlakyCell",
     "GradingContext",
     "GradingResult",
@@ -100,6 +109,7 @@ __all__ = [
     "RunControl",
     "RunEvent",
     "RunEvidence",
+    "RunExport",
     "RunFinished",
     "RunOptions",
     "RunSnapshot",
@@ -115,6 +125,8 @@ __all__ = [
     "compare_runs",
     "dump_suite_yaml",
     "export_run",
+    "export_run_to_file",
+    "export_run_to_stream",
     "get_cell",
     "get_run",
     "get_suite",

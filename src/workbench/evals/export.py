@@ -4,22 +4,37 @@ Rows stream from the store one at a time, so a run of 100,000 cells exports in c
 Each row names the prompt version (and its content hash), the model file's SHA-256, the case
 and its variables, the seed, the output, the grading and the measurements; JSONL rows add the
 full grading, the request and the replay fingerprint.
+
+:func:`export_run_to_file` (the desktop app and ``workbench eval export -o``) and
+:func:`export_run_to_stream` (``workbench eval export`` to standard output) append an
+``eval_run.exported`` audit entry with the format, the cell count, the path and the SHA-256
+of what was written, once it was written completely; a failed or cancelled export leaves
+neither a file nor an entry.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
-from typing import Any, TextIO
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
 
 from workbench.canonical import canonical_json, sha256_hex
 from workbench.evals.records import CellResult, get_run
 from workbench.evals.snapshot import RunSnapshot
 from workbench.store import Store
+from workbench.store.audited_export import (
+    AuditedExport,
+    ExportWriter,
+    export_to_file,
+    export_to_stream,
+)
 from workbench.store.evals_repo import iter_result_rows
 
 EXPORT_FORMATS = ("csv", "jsonl")
+EXPORTED_ACTION = "eval_run.exported"
 CSV_COLUMNS = (
     "run_id", "cell", "cell_key", "prompt_id", "prompt_version", "prompt_content_hash",
     "model_id", "model_sha256", "case_id", "description", "vars", "repeat", "seed", "status",
@@ -49,6 +64,76 @@ def export_run(store: Store, run_id: int, fmt: str, out: TextIO) -> int:
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             count += 1
     return count
+
+
+@dataclass(frozen=True)
+class RunExport:
+    """A run's cells exported completely and audited: ``path`` is absolute (None: a stream),
+    ``sha256`` is of the bytes written, as the audit entry records them."""
+
+    run_id: int
+    fmt: str
+    cells: int
+    path: Path | None
+    sha256: str
+
+
+def export_run_to_file(
+    store: Store,
+    run_id: int,
+    fmt: str,
+    path: Path,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+) -> RunExport:
+    """Write run ``run_id``'s cells to ``path`` as ``fmt`` and audit it (``eval_run.exported``).
+
+    The rows go to a hidden temporary file next to ``path``, renamed over it only once
+    complete, in the transaction that appends the entry: a failure (``ExportFileError``), a
+    cancel (``cancelled()`` turned true: ``ExportCancelledError``) or a crash never leaves a
+    half-written export nor an entry, nor clobbers an earlier file.
+    """
+    write = _writer(store, run_id, fmt)  # an unknown run fails before any file is made
+    written = export_to_file(
+        store, path, write, action=EXPORTED_ACTION, subject=_subject(run_id), cancelled=cancelled
+    )
+    return _run_export(run_id, fmt, written)
+
+
+def export_run_to_stream(
+    store: Store,
+    run_id: int,
+    fmt: str,
+    out: BinaryIO,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+) -> RunExport:
+    """Write run ``run_id``'s cells to the binary stream ``out`` (UTF-8) and audit it with
+    ``path`` null and the SHA-256 of the bytes written; a failure appends no entry."""
+    write = _writer(store, run_id, fmt)
+    written = export_to_stream(
+        store, out, write, action=EXPORTED_ACTION, subject=_subject(run_id), cancelled=cancelled
+    )
+    return _run_export(run_id, fmt, written)
+
+
+def _writer(store: Store, run_id: int, fmt: str) -> ExportWriter:
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (known: {', '.join(EXPORT_FORMATS)})")
+    get_run(store, run_id)
+
+    def write(out: TextIO) -> Mapping[str, Any]:
+        return {"format": fmt, "cells": export_run(store, run_id, fmt, out)}
+
+    return write
+
+
+def _subject(run_id: int) -> str:
+    return f"eval-run:{run_id}"
+
+
+def _run_export(run_id: int, fmt: str, written: AuditedExport) -> RunExport:
+    return RunExport(run_id, fmt, written.details["cells"], written.path, written.sha256)
 
 
 def _rows(store: Store, run_id: int, snapshot: RunSnapshot) -> Iterator[dict[str, Any]]:

@@ -3,14 +3,10 @@ on a worker thread and returns frozen value objects."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import WorkbenchError
 from workbench.evals import (
     CellResult,
     EvalRun,
@@ -23,7 +19,7 @@ from workbench.evals import (
     StoredSuite,
     SuiteSummary,
     compare_runs,
-    export_run,
+    export_run_to_file,
     get_cell,
     get_run,
     get_suite,
@@ -200,41 +196,26 @@ def read_run_choices(task: TaskContext, suite_ref: str) -> RunChoices:
     )
 
 
-class ExportFileError(WorkbenchError):
-    """The export file could not be written (disk full, no permission); nothing was left."""
-
-
 @dataclass(frozen=True)
 class ExportedRun:
-    """A run written to a file: where, in which format, how many rows."""
+    """A run written to a file and audited: where, in which format, how many rows, and the
+    SHA-256 its audit entry records."""
 
     run_id: int
     path: Path
     fmt: str
     rows: int
+    sha256: str
 
 
 def export_run_file(task: TaskContext, run_id: int, fmt: str, path: Path) -> ExportedRun:
-    """Write run ``run_id`` to ``path`` as ``fmt``.
+    """Write run ``run_id`` to ``path`` as ``fmt`` and audit it (``eval_run.exported``).
 
-    The rows go to a hidden temporary file next to ``path``, renamed over it only once
-    complete: a failure (or a crash) never leaves a half-written export, nor clobbers an
-    earlier one.
+    Complete or not at all: a failure (``ExportFileError``) or a cancel (the window closing)
+    leaves no file, keeps an earlier one and appends no entry.
     """
-    get_run(task.store, run_id)  # an unknown run fails before any file is made
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        # newline="": the csv module writes its own line endings; JSONL writes "\n".
-        with temporary.open("x", encoding="utf-8", newline="") as out:
-            rows = export_run(task.store, run_id, fmt, out)
-        os.replace(temporary, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        if isinstance(exc, OSError):
-            raise ExportFileError(f"Could not write {path}: {exc.strerror or exc}.") from exc
-        raise
-    return ExportedRun(run_id, path, fmt, rows)
+    done = export_run_to_file(task.store, run_id, fmt, path, cancelled=lambda: task.cancelled)
+    return ExportedRun(run_id, path, fmt, done.cells, done.sha256)
 
 
 def replay_stored_cell(
