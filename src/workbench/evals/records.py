@@ -7,22 +7,27 @@ since the last poll) while a run executes in a worker thread.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Literal
 
 from workbench.errors import NotFoundError
 from workbench.evals.snapshot import RunSnapshot
+from workbench.evals.stored_json import ABSENT, EMPTY_OBJECT, StoredJson
 from workbench.store import Store
 from workbench.store.evals_repo import (
+    fetch_result_rows,
     get_result_row,
     get_run_row,
-    iter_result_rows,
     list_run_rows,
 )
 
 RunStatus = Literal["running", "finished", "cancelled", "failed"]
+#: The grading's named scores as :func:`fetch_result_rows` extracts them, by JSON type.
+_NO_NAMED_SCORES = MappingProxyType({"named_scores": ABSENT})
+_EMPTY_NAMED_SCORES = MappingProxyType({"named_scores": EMPTY_OBJECT})
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class CellResult:
 
     ``number`` is the cell's 1-based place in the run's plan (what ``eval replay RUN CELL``
     takes). ``request``, ``rendered_prompt`` and ``fingerprint`` are None when read "light".
+    A cell read from the store parses its ``grading`` JSON only when first used.
     """
 
     id: int
@@ -68,34 +74,7 @@ class CellResult:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> CellResult:
         """Build from a store row (full or light)."""
-        return cls(
-            id=row["id"],
-            run_id=row["run_id"],
-            number=row["position"] + 1,
-            key=row["cell_key"],
-            prompt_id=row["prompt_id"],
-            model_id=row["model_id"],
-            case_id=row["case_id"],
-            repeat=row["repeat_index"],
-            seed=row["seed"],
-            status=row["status"],
-            output=row["output"],
-            passed=bool(row["passed"]),
-            score=row["score"],
-            reason=row["reason"],
-            grading=json.loads(row["grading"]),
-            prompt_tokens=row["prompt_tokens"],
-            completion_tokens=row["completion_tokens"],
-            time_to_first_token_s=row["time_to_first_token_s"],
-            tokens_per_second=row["tokens_per_second"],
-            total_seconds=row["total_seconds"],
-            finish_reason=row["finish_reason"],
-            error=row["error"],
-            finished_at=row["finished_at"],
-            request=json.loads(row["request"]) if "request" in row else None,
-            rendered_prompt=row.get("rendered_prompt"),
-            fingerprint=json.loads(row["fingerprint"]) if "fingerprint" in row else None,
-        )
+        return _row_reader(tuple(row))(tuple(row.values()))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``pass`` for promptfoo's name)."""
@@ -103,6 +82,81 @@ class CellResult:
         data["pass"] = self.passed
         data["grading"] = dict(self.grading)
         return data
+
+
+@lru_cache(maxsize=8)
+def _row_reader(names: tuple[str, ...]) -> Callable[[Sequence[Any]], CellResult]:
+    """A function building a :class:`CellResult` from a row with these columns (full or
+    light; with or without the extracted named scores): the columns are looked up once per
+    query, not once per row."""
+    at = {name: index for index, name in enumerate(names)}
+    i_id, i_run, i_position, i_key, i_prompt, i_model, i_case, i_repeat, i_seed = (
+        at[name]
+        for name in (
+            "id", "run_id", "position", "cell_key", "prompt_id", "model_id", "case_id",
+            "repeat_index", "seed",
+        )
+    )  # fmt: skip
+    i_status, i_output, i_passed, i_score, i_reason, i_grading = (
+        at[name] for name in ("status", "output", "passed", "score", "reason", "grading")
+    )
+    i_prompt_tokens, i_completion_tokens, i_ttft, i_tps, i_total, i_finish, i_error = (
+        at[name]
+        for name in (
+            "prompt_tokens", "completion_tokens", "time_to_first_token_s", "tokens_per_second",
+            "total_seconds", "finish_reason", "error",
+        )
+    )  # fmt: skip
+    i_finished = at["finished_at"]
+    i_request, i_rendered, i_fingerprint = (
+        at.get(name) for name in ("request", "rendered_prompt", "fingerprint")
+    )
+    i_scores_type, i_scores = at.get("named_scores_type"), at.get("named_scores")
+
+    def known_grading(row: Sequence[Any]) -> Mapping[str, Any] | None:
+        # SQLite matches a key as written, Python after unescaping: trust SQLite only when
+        # no key can be spelled with a \u escape (JSON written by json.dumps has unique keys).
+        if i_scores_type is None or i_scores is None or "\\u" in row[i_grading]:
+            return None
+        kind = row[i_scores_type]
+        if kind is None:
+            return _NO_NAMED_SCORES
+        if kind != "object":
+            return None  # parsed with the rest when asked for
+        text = row[i_scores]
+        return _EMPTY_NAMED_SCORES if text == "{}" else {"named_scores": json.loads(text)}
+
+    def read(row: Sequence[Any]) -> CellResult:
+        return CellResult(
+            id=row[i_id],
+            run_id=row[i_run],
+            number=row[i_position] + 1,
+            key=row[i_key],
+            prompt_id=row[i_prompt],
+            model_id=row[i_model],
+            case_id=row[i_case],
+            repeat=row[i_repeat],
+            seed=row[i_seed],
+            status=row[i_status],
+            output=row[i_output],
+            passed=bool(row[i_passed]),
+            score=row[i_score],
+            reason=row[i_reason],
+            grading=StoredJson(row[i_grading], known_grading(row)),
+            prompt_tokens=row[i_prompt_tokens],
+            completion_tokens=row[i_completion_tokens],
+            time_to_first_token_s=row[i_ttft],
+            tokens_per_second=row[i_tps],
+            total_seconds=row[i_total],
+            finish_reason=row[i_finish],
+            error=row[i_error],
+            finished_at=row[i_finished],
+            request=None if i_request is None else json.loads(row[i_request]),
+            rendered_prompt=None if i_rendered is None else row[i_rendered],
+            fingerprint=None if i_fingerprint is None else json.loads(row[i_fingerprint]),
+        )
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -195,10 +249,9 @@ def list_cells(
     store: Store, run_id: int, *, light: bool = False, after_id: int = 0
 ) -> list[CellResult]:
     """A run's finished cells in plan order; ``after_id`` keeps rows written after that id."""
-    return [
-        CellResult.from_row(row)
-        for row in iter_result_rows(store, run_id, after_id=after_id, light=light)
-    ]
+    names, rows = fetch_result_rows(store, run_id, after_id=after_id, light=light)
+    read = _row_reader(names)
+    return [read(row) for row in rows]
 
 
 def get_cell(store: Store, run_id: int, cell: str | int) -> CellResult:
