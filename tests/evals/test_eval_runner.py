@@ -18,6 +18,7 @@ from workbench.evals import (
     CellFinished,
     CellStarted,
     EvalError,
+    MissingCaseVariablesError,
     ModelLoading,
     RunBusyError,
     RunControl,
@@ -28,6 +29,7 @@ from workbench.evals import (
     StoredSuite,
     get_run,
     list_cells,
+    list_runs,
     load_suite_text,
     resume_run,
     run_matrix,
@@ -229,7 +231,7 @@ def test_two_crashes_fail_the_run_and_resume_finishes_it(
     assert resume_run(eval_store, run_id, hosts=world.factory).n_done == 6
 
 
-def test_unrenderable_and_refused_cells_are_stored_as_errors(
+def test_a_case_missing_a_variable_is_refused_before_the_run_and_refused_cells_are_errors(
     eval_store: Store, world: FakeWorld
 ) -> None:
     def refuse_charlie(request: GenerationRequest, loaded: LoadRequest) -> str:
@@ -241,25 +243,24 @@ def test_unrenderable_and_refused_cells_are_stored_as_errors(
     suite = stored_suite(eval_store, **{"{id: c, vars: {message: Charlie}}": "{id: c, vars: {}}"})
     suite_b = stored_suite(eval_store, **{"runner-suite": "runner-suite-b"})
 
-    errors = [
-        c
-        for c in list_cells(eval_store, run_matrix(eval_store, suite, hosts=world.factory).id)
-        if c.status == "error"
-    ]
+    with pytest.raises(MissingCaseVariablesError) as missing:
+        run_matrix(eval_store, suite, hosts=world.factory)
+    assert list_runs(eval_store) == []  # nothing stored for a run that cannot render
+    assert world.generated == []
+    # Every prompt column uses {{ message }}: one line per prompt, all for case c.
+    assert {(case, names) for _prompt, case, names in missing.value.missing} == {
+        ("'c'", ("message",))
+    }
+    assert len(missing.value.missing) == len(suite.suite.prompts)
     refused = [
         c
         for c in list_cells(eval_store, run_matrix(eval_store, suite_b, hosts=world.factory).id)
         if c.status == "error"
     ]
 
-    assert len(errors) == 2
-    assert "Missing variable" in errors[0].reason
-    assert not errors[0].passed
-    assert all(
-        len(r.messages) and "Charlie" not in r.messages[-1].content for r in world.generated[:4]
-    )
     assert len(refused) == 2
     assert "engine refused" in refused[0].reason
+    assert not refused[0].passed
 
 
 def test_resume_uses_the_snapshot_not_todays_labels(eval_store: Store, world: FakeWorld) -> None:

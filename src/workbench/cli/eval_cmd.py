@@ -15,19 +15,25 @@ from typing import Any
 import click
 
 from workbench.cli.context import CliContext, echo_json, pass_context
+from workbench.cli.eval_text import (
+    format_cell,
+    format_comparison,
+    format_matrix,
+    format_run,
+    pass_rates,
+    plural,
+)
 from workbench.cli.formatting import format_table
 from workbench.evals import (
     EXPORT_FORMATS,
     CellFinished,
-    CellResult,
     EvalRun,
     ModelLoading,
-    RunComparison,
     RunEvent,
     RunOptions,
     RunStarted,
-    RunSummary,
     StoredSuite,
+    check_run,
     compare_runs,
     export_run_to_file,
     export_run_to_stream,
@@ -40,14 +46,18 @@ from workbench.evals import (
     list_cells,
     list_runs,
     list_suites,
+    load_suite_file,
     replay_cell,
     resume_run,
     run_matrix,
+    save_suite,
     summarize_run,
+    unresolved_references,
 )
 from workbench.store import Store
 
 EXIT_THRESHOLD_FAILED = 1
+EXIT_CELL_ERRORS = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -106,9 +116,16 @@ def run_cmd(
 ) -> None:
     """Run SUITE: a suite file (stored first, deduplicated by content) or a stored suite.
 
-    Shows a progress bar with ETA on a terminal. Exit code 0 when the run finished and every
-    column reached the threshold (or none is set), 1 when a column fell below it or the run
-    failed, 130 when interrupted (the run can be resumed).
+    Before anything is stored, every model and prompt the run uses must exist and every case
+    must give the variables of every prompt; otherwise the run is refused with all of them
+    named. Shows a progress bar with ETA on a terminal.
+
+    \b
+    Exit codes:
+      0    the run finished, no cell errored, every column reached the threshold (if set)
+      1    a column fell below the threshold, or the run could not start or failed
+      3    a cell errored (unrenderable, or refused by the engine): not evaluated
+      130  interrupted (the run can be resumed)
 
     \b
     Examples:
@@ -118,10 +135,10 @@ def run_cmd(
       workbench eval run support-reply-smoke --prompt support-reply@3 \
         --model smollm2-135m-instruct
     """
-    stored = _suite(state.store, suite)
     options = RunOptions(
         repeat=repeat, judge=judge, threshold=threshold, tags=tags, prompts=prompts, models=models
     )
+    stored = _suite(state.store, suite, options)
     with _progress(quiet=as_json) as progress:
         try:
             run = run_matrix(state.store, stored, options=options, progress=progress)
@@ -197,25 +214,41 @@ def _interrupted(store: Store) -> None:
 
 
 def _report(store: Store, run: EvalRun, *, as_json: bool) -> None:
+    """Print the run; exit 1 when it did not finish or missed the threshold, 3 when a cell
+    errored (an error is not an evaluation result, so it wins over the threshold's verdict)."""
     summary = summarize_run(store, run.id)
     if as_json:
         echo_json(run.to_dict())
     else:
-        click.echo(_format_run(run, summary))
+        click.echo(format_run(run, summary))
     if run.status != "finished":
         raise click.ClickException(
             f"Run {run.id} {run.status}"
             + (f": {run.error}" if run.error else "")
             + f". Resume it with: workbench eval resume {run.id}"
         )
+    if summary.n_errors:
+        errored = [c for c in list_cells(store, run.id, light=True) if c.status == "error"]
+        first = f" First, cell #{errored[0].number}: {errored[0].reason}" if errored else ""
+        click.echo(
+            f"Error: {plural(summary.n_errors, 'cell')} of run {run.id} errored and were not "
+            f"evaluated (exit code {EXIT_CELL_ERRORS}).{first}\n"
+            f"See them with: workbench eval show {run.id}",
+            err=True,
+        )
+        sys.exit(EXIT_CELL_ERRORS)
     if run.threshold_passed is False:
         sys.exit(EXIT_THRESHOLD_FAILED)
 
 
-def _suite(store: Store, reference: str) -> StoredSuite:
+def _suite(store: Store, reference: str, options: RunOptions) -> StoredSuite:
+    """The stored suite ``reference`` names, or the suite file it names, stored once it is
+    known to be runnable (an unknown model or prompt, a missing variable: nothing is stored)."""
     path = Path(reference).expanduser()
     if path.suffix.lower() in (".yaml", ".yml", ".json") or path.is_file():
-        stored, created = import_suite_file(store, path)
+        suite = load_suite_file(path)
+        check_run(store, suite, options)
+        stored, created = save_suite(store, suite, origin=str(path.resolve()))
         if created:
             click.echo(f"Stored suite {stored.ref} from {path}", err=True)
         return stored
@@ -284,8 +317,16 @@ def import_cmd(
     if mappings:
         raise click.UsageError("--map is for promptfoo configs; this is a workbench suite.")
     stored, created = import_suite_file(state.store, file)
+    unresolved = unresolved_references(state.store, stored.suite)
+    for problem in unresolved:
+        click.echo(f"Warning: suite {stored.ref}: {problem}", err=True)
+    if unresolved:
+        click.echo(
+            "It cannot run until they exist (workbench models list, workbench prompts list).",
+            err=True,
+        )
     if as_json:
-        echo_json({"created": created, **stored.to_dict()})
+        echo_json({"created": created, "unresolved": list(unresolved), **stored.to_dict()})
         return
     verb = "Stored" if created else "Already stored:"
     suite = stored.suite
@@ -329,11 +370,15 @@ def suites_cmd(state: CliContext, as_json: bool) -> None:
 def list_cmd(state: CliContext, suite_name: str | None, limit: int, as_json: bool) -> None:
     """List evaluation runs, newest first."""
     runs = list_runs(state.store, suite_name=suite_name, limit=limit)
+    if not runs and suite_name:
+        get_suite(state.store, suite_name)  # an unknown suite is an error naming the stored ones
     if as_json:
         echo_json([run.to_dict() for run in runs])
         return
     if not runs:
-        click.echo("No runs yet. Start one with: workbench eval run SUITE")
+        suite = suite_name or "SUITE"
+        what = f"No runs of suite {suite_name} yet" if suite_name else "No runs yet"
+        click.echo(f"{what}. Start one with: workbench eval run {suite}")
         return
     rows = [
         (
@@ -341,7 +386,7 @@ def list_cmd(state: CliContext, suite_name: str | None, limit: int, as_json: boo
             run.suite_ref,
             run.status,
             f"{run.n_done}/{run.n_cells}",
-            _pass_rates(run.summary),
+            pass_rates(run.summary),
             {True: "pass", False: "FAIL", None: ""}[run.threshold_passed],
             run.started_at[:19].replace("T", " "),
         )
@@ -369,9 +414,9 @@ def show_cmd(state: CliContext, run_id: int, as_json: bool) -> None:
             }
         )
         return
-    click.echo(_format_run(run, summary))
+    click.echo(format_run(run, summary))
     click.echo("")
-    click.echo(_format_matrix(run, cells))
+    click.echo(format_matrix(run, cells))
 
 
 @eval_group.command("cell")
@@ -385,7 +430,7 @@ def cell_cmd(state: CliContext, run_id: int, cell: str, as_json: bool) -> None:
     if as_json:
         echo_json(found.to_dict())
         return
-    click.echo(_format_cell(found))
+    click.echo(format_cell(found, get_run(state.store, run_id).snapshot))
 
 
 @eval_group.command("compare")
@@ -399,7 +444,8 @@ def compare_cmd(state: CliContext, run_a: int, run_b: int, as_json: bool) -> Non
     if as_json:
         echo_json(comparison.to_dict())
         return
-    click.echo(_format_comparison(comparison))
+    snapshots = (get_run(state.store, run_a).snapshot, get_run(state.store, run_b).snapshot)
+    click.echo(format_comparison(comparison, snapshots))
 
 
 @eval_group.command("export")
@@ -451,158 +497,3 @@ def replay_cmd(state: CliContext, run_id: int, cell: str, check: bool, as_json: 
         click.echo(f"  grading now: {grade} ({result.grading.reason})")
     if check and not result.identical:
         sys.exit(1)
-
-
-# -- text -------------------------------------------------------------------------------------
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f}%"
-
-
-def _num(value: float | None, fmt: str = ".2f") -> str:
-    return "-" if value is None else format(value, fmt)
-
-
-def _pass_rates(summary: Any) -> str:
-    columns = summary.get("columns", []) if isinstance(summary, dict) else []
-    return " ".join(_pct(c.get("pass_rate")) for c in columns)
-
-
-def _format_run(run: EvalRun, summary: RunSummary) -> str:
-    lines = [
-        f"Run {run.id}: suite {run.suite_ref}, {run.status}, {run.n_done}/{run.n_cells} cells"
-        + (f" (error: {run.error})" if run.error else "")
-    ]
-    rows = [
-        (
-            c.label,
-            f"{c.passed}/{c.n}",
-            f"{_pct(c.pass_rate)} [{_pct(c.ci_low)}-{_pct(c.ci_high)}]",
-            _num(c.mean_score),
-            _num(c.latency_s.median),
-            _num(c.time_to_first_token_s.median),
-            _num(c.tokens_per_second.median, ".1f"),
-            c.errors or "",
-        )
-        for c in summary.columns
-    ]
-    headers = ("COLUMN", "PASS", "RATE [95% CI]", "SCORE", "LATENCY s", "TTFT s", "TOK/S", "ERR")
-    lines += ["", format_table(headers, rows)]
-    metrics = [
-        (c.label, name, f"{v:.2f}") for c in summary.columns for name, v in c.named_scores.items()
-    ]
-    if metrics:
-        lines += ["", format_table(("COLUMN", "METRIC", "MEAN SCORE"), metrics)]
-    if summary.comparisons:
-        lines += ["", "Paired comparisons (McNemar's exact test on the same cases):"]
-        for cmp in summary.comparisons:
-            lines.append(
-                f"  {_pair(cmp.a, cmp.b)}: {cmp.only_b} fixed, {cmp.only_a} broken of "
-                f"{cmp.n_pairs} cases, p={cmp.p_value:.3g}: {cmp.sentence}"
-            )
-    if summary.flaky:
-        lines += ["", "Flaky cells (samples disagree):"]
-        for f in summary.flaky:
-            lines.append(
-                f"  {f.prompt_id} × {f.model_id} / {f.case_id}: {f.passes}/{f.samples} pass, "
-                f"{f.distinct_outputs} distinct outputs"
-            )
-    if summary.threshold is not None:
-        if summary.failing_columns:
-            failing = ", ".join(" × ".join(c) for c in summary.failing_columns)
-            lines += ["", f"Threshold {_pct(summary.threshold)}: FAILED by {failing}"]
-        else:
-            lines += ["", f"Threshold {_pct(summary.threshold)}: met by every column"]
-    return "\n".join(lines)
-
-
-def _pair(a: tuple[str, str], b: tuple[str, str]) -> str:
-    """``B vs A`` naming only what differs between two columns."""
-    if a[1] == b[1]:
-        return f"B={b[0]} vs A={a[0]} (on {a[1]})"
-    if a[0] == b[0]:
-        return f"B={b[1]} vs A={a[1]} (with {a[0]})"
-    return f"B={' × '.join(b)} vs A={' × '.join(a)}"
-
-
-def _format_matrix(run: EvalRun, cells: list[CellResult]) -> str:
-    snapshot = run.snapshot
-    assert snapshot is not None
-    columns = [(p.id, m.id) for m in snapshot.models for p in snapshot.prompts]
-    grid: dict[tuple[str, tuple[str, str]], list[CellResult]] = {}
-    for cell in cells:
-        grid.setdefault((cell.case_id, cell.column), []).append(cell)
-    rows = []
-    for case in snapshot.cases:
-        row: list[str] = [case.label[:40]]
-        for column in columns:
-            found = grid.get((case.id, column), [])
-            row.append(_mark(found, snapshot.repeat))
-        rows.append(row)
-    headers = ["CASE", *(f"{p} × {m}" if len(snapshot.models) > 1 else p for p, m in columns)]
-    return "Cells (✓ pass, ✗ fail, ! error, · not run; #N for 'eval cell'):\n" + format_table(
-        headers, rows
-    )
-
-
-def _mark(found: list[CellResult], repeat: int) -> str:
-    if not found:
-        return "·"
-    first = min(found, key=lambda c: c.number)
-    if repeat > 1:
-        passes = sum(c.passed for c in found)
-        return f"{passes}/{len(found)} #{first.number}"
-    symbol = "!" if first.status == "error" else ("✓" if first.passed else "✗")
-    return f"{symbol} #{first.number}"
-
-
-def _format_cell(cell: CellResult) -> str:
-    lines = [
-        f"Cell {cell.number} of run {cell.run_id}: {cell.key}",
-        f"  result: {'pass' if cell.passed else 'fail'} (score {cell.score:.2f}): {cell.reason}",
-        f"  seed {cell.seed}; {cell.prompt_tokens} prompt + {cell.completion_tokens} completion "
-        f"tokens; first token {_num(cell.time_to_first_token_s, '.3f')} s; "
-        f"{_num(cell.tokens_per_second, '.1f')} tokens/s; {cell.finish_reason}",
-        "",
-        cell.output,
-        "",
-    ]
-    for component in cell.grading.get("components", []):
-        mark = "✓" if component["pass"] else "✗"
-        lines.append(f"  {mark} {component['assertion']['type']}: {component['reason']}")
-    return "\n".join(lines)
-
-
-def _format_comparison(comparison: RunComparison) -> str:
-    lines = [
-        f"Run {comparison.run_b} against run {comparison.run_a}: {comparison.matched} matched "
-        f"cells, {len(comparison.regressed)} regressed, {len(comparison.fixed)} fixed, "
-        f"{comparison.still_passing} still pass, {comparison.still_failing} still fail, "
-        f"{comparison.outputs_changed} outputs changed"
-    ]
-    if comparison.only_in_a or comparison.only_in_b:
-        lines.append(
-            f"Unmatched: {comparison.only_in_a} cells only in run {comparison.run_a}, "
-            f"{comparison.only_in_b} only in run {comparison.run_b}"
-        )
-    for title, changes, attr in (
-        ("Regressed", comparison.regressed, "reason_b"),
-        ("Fixed", comparison.fixed, "reason_a"),
-    ):
-        if changes:
-            lines += ["", f"{title}:"]
-            for change in changes:
-                lines.append(
-                    f"  {change.prompt_id} × {change.model_id} / {change.case_id}"
-                    f"{f' (sample {change.repeat})' if change.repeat else ''}: "
-                    f"#{change.number_a} -> #{change.number_b}; {getattr(change, attr)[:100]}"
-                )
-    if comparison.tests:
-        lines += ["", "Per column (McNemar's exact test on the same cases):"]
-        for test in comparison.tests:
-            lines.append(
-                f"  {' × '.join(test.b)}: {test.only_b} fixed, {test.only_a} broken of "
-                f"{test.n_pairs} cases, p={test.p_value:.3g}: {test.sentence}"
-            )
-    return "\n".join(lines)

@@ -20,7 +20,14 @@ from workbench.evals.assertions import (
     grade_output,
 )
 from workbench.evals.compare import CellChange, RunComparison, compare_runs
-from workbench.evals.errors import EvalError, RunBusyError, SuiteFileError, UnsupportedImportError
+from workbench.evals.errors import (
+    EvalError,
+    MissingCaseVariablesError,
+    RunBusyError,
+    SuiteFileError,
+    UnresolvedReferencesError,
+    UnsupportedImportError,
+)
 from workbench.evals.events import (
     CellFinished,
     CellStarted,
@@ -56,8 +63,9 @@ from workbench.evals.promptfoo import (
     read_promptfoo_config,
 )
 from workbench.evals.records import CellResult, EvalRun, get_cell, get_run, list_cells, list_runs
+from workbench.evals.references import check_references, unresolved_references
 from workbench.evals.replay import ReplayResult, replay_cell
-from workbench.evals.runner import RunControl, RunOptions, resume_run, run_matrix
+from workbench.evals.runner import RunControl, RunOptions, check_run, resume_run, run_matrix
 from workbench.evals.snapshot import RunSnapshot
 from workbench.evals.stats import mcnemar_exact, wilson_interval
 from workbench.evals.suite import Assertion, EvalCase, EvalSuite, ModelSpec, PromptSpec
@@ -70,6 +78,7 @@ from workbench.evals.summary import (
     snapshot_columns,
     summarize_cells,
     summarize_run,
+    summarize_snapshot,
 )
 from workbench.evals.version_evidence import RunEvidence, SideStats, version_evidence
 from workbench.store.audited_export import ExportCancelledError, ExportFileError
@@ -95,6 +104,7 @@ __all__ = [
     "GradingContext",
     "GradingResult",
     "JudgeVerdict",
+    "MissingCaseVariablesError",
     "ModelLoading",
     "ModelSpec",
     "PairedComparison",
@@ -119,9 +129,12 @@ __all__ = [
     "StoredSuite",
     "SuiteFileError",
     "SuiteSummary",
+    "UnresolvedReferencesError",
     "UnsupportedImportError",
     "assertion_types",
     "build_assertion",
+    "check_references",
+    "check_run",
     "compare_runs",
     "dump_suite_yaml",
     "export_run",
@@ -151,6 +164,8 @@ __all__ = [
     "snapshot_columns",
     "summarize_cells",
     "summarize_run",
+    "summarize_snapshot",
+    "unresolved_references",
     "version_evidence",
     "wilson_interval",
 ]

@@ -111,12 +111,20 @@ def _ok_row(
         "prompt_tokens": result.prompt_tokens,
         "completion_tokens": result.completion_tokens,
         "time_to_first_token_s": result.time_to_first_token_s,
-        "tokens_per_second": result.tokens_per_second,
+        "tokens_per_second": measured_tokens_per_second(result),
         "total_seconds": result.total_seconds,
         "finish_reason": result.finish_reason,
         "fingerprint": _json(result.fingerprint),
         "error": None,
     }
+
+
+def measured_tokens_per_second(result: GenerationResult) -> float | None:
+    """The decode rate, or None when it cannot be measured: it needs two completion tokens
+    (the engine reports 0.0 for one or none, which would drag every median to zero)."""
+    if result.completion_tokens < 2 or result.tokens_per_second <= 0:
+        return None
+    return result.tokens_per_second
 
 
 def _error_row(

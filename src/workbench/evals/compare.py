@@ -4,7 +4,9 @@ Cells are matched by column (prompt id x model id), case id and sample index. Ca
 stable (given, or derived from the case's variables), so the same suite run twice, or a suite
 edited between runs, lines up. When each run has a single column, those two columns are
 compared even if their ids differ (``support-reply@2`` in one run, ``@3`` in the other).
-Per matched column, McNemar's exact test says whether run B's column is really better.
+Per matched column, McNemar's exact test says whether run B's column is really better; a
+column pair with no case in common gets no test, and two runs with no matched cell have nothing
+to compare (``nothing_in_common``), which is said rather than dressed up as a verdict.
 """
 
 from __future__ import annotations
@@ -61,9 +63,15 @@ class RunComparison:
     only_in_b: int
     tests: tuple[PairedComparison, ...]
 
+    @property
+    def nothing_in_common(self) -> bool:
+        """Whether no cell of run B matches one of run A (no column, case or sample shared)."""
+        return self.matched == 0
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
+            "nothing_in_common": self.nothing_in_common,
             "run_a": self.run_a,
             "run_b": self.run_b,
             "columns": [[list(a), list(b)] for a, b in self.columns],
@@ -106,15 +114,12 @@ def compare_runs(store: Store, run_a: int, run_b: int) -> RunComparison:
             still_passing += 1
         else:
             still_failing += 1
-    tests = tuple(
-        compare_columns(
-            column_a,
-            column_b,
-            case_outcomes([c for c in cells_a if c.column == column_a]),
-            case_outcomes([c for c in cells_b if c.column == column_b]),
-        )
-        for column_a, column_b in columns
-    )
+    tests = []
+    for column_a, column_b in columns:
+        outcomes_a = case_outcomes([c for c in cells_a if c.column == column_a])
+        outcomes_b = case_outcomes([c for c in cells_b if c.column == column_b])
+        if outcomes_a.keys() & outcomes_b.keys():  # no shared case: no verdict
+            tests.append(compare_columns(column_a, column_b, outcomes_a, outcomes_b))
     return RunComparison(
         run_a=run_a,
         run_b=run_b,
@@ -127,7 +132,7 @@ def compare_runs(store: Store, run_a: int, run_b: int) -> RunComparison:
         outputs_changed=changed,
         only_in_a=len(cells_a) - matched,
         only_in_b=len(cells_b) - len(matched_b),
-        tests=tests,
+        tests=tuple(tests),
     )
 
 

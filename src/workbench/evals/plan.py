@@ -22,10 +22,12 @@ from typing import Any
 from workbench.canonical import sha256_hex
 from workbench.engine.messages import ChatMessage, GenerationRequest, SamplingSettings
 from workbench.errors import WorkbenchError
+from workbench.evals.errors import VARIABLES_HINT, MissingCaseVariablesError
 from workbench.evals.snapshot import ResolvedModel, ResolvedPrompt, RunSnapshot
 from workbench.evals.suite import EvalCase
+from workbench.prompts.errors import MissingVariableError
 from workbench.prompts.params import ParamValue, to_sampling_settings
-from workbench.prompts.templates import render_prompt
+from workbench.prompts.templates import content_variables, optional_variables, render_prompt
 
 SEED_DOMAIN = "workbench-eval-seed/1"
 
@@ -57,6 +59,39 @@ def derive_seed(base: int, repeat: int) -> int:
         return base
     digest = sha256_hex(f"{SEED_DOMAIN}:{base}:{repeat}")
     return int(digest[:8], 16)
+
+
+def missing_variables(snapshot: RunSnapshot) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """``(prompt, case, names)`` for every prompt column and case where the case (with the
+    suite's default vars merged in) lacks variables the prompt needs; the same rule as
+    rendering (variables guarded by ``default`` or ``is defined`` are optional)."""
+    found = []
+    for prompt in snapshot.prompts:
+        optional: set[str] = set()
+        for _where, text in prompt.content.texts():
+            optional |= optional_variables(text)
+        needed = [name for name in content_variables(prompt.content) if name not in optional]
+        for case in snapshot.cases:
+            missing = tuple(name for name in needed if name not in case.vars)
+            if missing:
+                found.append((_prompt_label(prompt), _case_label(case), missing))
+    return tuple(found)
+
+
+def check_variables(snapshot: RunSnapshot) -> None:
+    """Refuse a run whose prompts need variables its cases do not give, naming each prompt,
+    case and variable (MissingCaseVariablesError)."""
+    missing = missing_variables(snapshot)
+    if missing:
+        raise MissingCaseVariablesError(snapshot.suite_name, missing)
+
+
+def _prompt_label(prompt: ResolvedPrompt) -> str:
+    return prompt.resolved_ref or prompt.id
+
+
+def _case_label(case: EvalCase) -> str:
+    return f"{case.description!r} ({case.id})" if case.description else repr(case.id)
 
 
 def plan_cells(snapshot: RunSnapshot) -> tuple[PlannedCell, ...]:
@@ -103,7 +138,15 @@ def _render(
     """The request for one cell, or why there is none; and the explicit sampling seed, if any
     (prompt params, then the suite's and the model's sampling), which wins over the suite's."""
     try:
-        rendered = render_prompt(prompt.content, case.vars, ref=prompt.resolved_ref or prompt.id)
+        rendered = render_prompt(prompt.content, case.vars, ref=_prompt_label(prompt))
+    except MissingVariableError as exc:
+        plural = "s" if len(exc.names) > 1 else ""
+        return (
+            None,
+            f"Missing variable{plural} for prompt {_prompt_label(prompt)}: "
+            f"{', '.join(exc.names)}. {VARIABLES_HINT}",
+            None,
+        )
     except WorkbenchError as exc:
         return None, str(exc), None
     params: dict[str, ParamValue] = {**rendered.params, **suite_sampling, **model.sampling}

@@ -21,11 +21,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.errors import NotFoundError
 from workbench.evals.assertions import get_assertion_type
 from workbench.evals.case_files import load_case_file, read_case_text
 from workbench.evals.errors import UnsupportedImportError
@@ -33,7 +34,7 @@ from workbench.evals.library import StoredSuite, save_suite
 from workbench.evals.nodes import Node, from_data, from_yaml
 from workbench.evals.suite import NEGATION_PREFIX, EvalSuite
 from workbench.evals.suite_yaml import parse_suite
-from workbench.inventory import get_model
+from workbench.inventory import list_models
 from workbench.prompts.params import PARAM_SPECS
 from workbench.store import Store
 
@@ -76,13 +77,26 @@ class _Translation:
     file: str
     base_dir: Path
     mapping: Mapping[str, str]
+    known_models: Collection[str] | None = None
     problems: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    unknown_models: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     used: dict[str, str] = field(default_factory=dict)
 
     def problem(self, node: Node, what: str) -> None:
-        where = f"{node.file}:{node.line}" if node.line else node.file
-        self.problems.append(f"{what} ({where}, {node.path or 'top level'})")
+        """Something that cannot be imported (skipped with ``skip_unsupported``)."""
+        self.problems.append(f"{what} ({_where(node)})")
+
+    def error(self, node: Node, what: str) -> None:
+        """A mistake in what the user asked (never skipped): a ``--map`` that names no provider
+        or a model the inventory does not have."""
+        self.errors.append(f"{what} ({_where(node)})")
+
+
+def _where(node: Node) -> str:
+    where = f"{node.file}:{node.line}" if node.line else node.file
+    return f"{where}, {node.path or 'top level'}"
 
 
 def is_promptfoo_config(path: Path) -> bool:
@@ -126,15 +140,24 @@ def read_promptfoo_config(
     mapping: Mapping[str, str],
     name: str | None = None,
     skip_unsupported: bool = False,
+    known_models: Collection[str] | None = None,
 ) -> PromptfooImport:
-    """Translate and validate a promptfoo config into a suite (nothing is stored)."""
+    """Translate and validate a promptfoo config into a suite (nothing is stored).
+
+    Every problem is reported at once: what cannot be imported (skipped with
+    ``skip_unsupported``), a ``mapping`` key that names no provider of the config, and (when
+    ``known_models`` is given) a mapping to a model not among them; the last two are never
+    skipped. When unknown models are the only problem, NotFoundError names them.
+    """
     path = Path(path).expanduser()
     text = read_case_text(path)
     root = from_yaml(text, str(path))
-    t = _Translation(str(path), path.parent, mapping)
+    t = _Translation(str(path), path.parent, mapping, known_models)
     fields = root.mapping()
     children: dict[str, Node] = {}
-    suite_name = name or _slug(path.parent.name if path.stem == "promptfooconfig" else path.stem)
+    # Resolved: "promptfooconfig.yaml" given from its own folder has a parent named "".
+    folder = path.resolve().parent.name
+    suite_name = name or _slug(folder if path.stem == "promptfooconfig" else path.stem)
     children["name"] = from_data(suite_name, t.file, path="name")
     for key, node in fields.items():
         if key == "description":
@@ -162,8 +185,7 @@ def read_promptfoo_config(
     for needed, what in (("prompts", "prompts"), ("models", "providers"), ("tests", "tests")):
         if needed not in children:
             raise root.fail(f"the config lists no {what}")
-    if t.problems and not skip_unsupported:
-        raise UnsupportedImportError(t.file, t.problems)
+    _raise_problems(t, skip_unsupported=skip_unsupported)
     notes = [f"skipped: {p}" for p in t.problems] + [f"note: {w}" for w in t.warnings]
     if notes:
         children["notes"] = from_data(notes, t.file, path="notes")
@@ -182,18 +204,27 @@ def import_promptfoo_config(
 ) -> PromptfooImport:
     """Translate a promptfoo config and store it as a suite, all or nothing.
 
-    Mapped models must be in the inventory (NotFoundError names the known ones).
+    Mapped models must be in the inventory; every problem is named at once (see
+    :func:`read_promptfoo_config`).
     """
+    known = [model.name for model in list_models(store)]
     result = read_promptfoo_config(
-        path, mapping=mapping, name=name, skip_unsupported=skip_unsupported
+        path, mapping=mapping, name=name, skip_unsupported=skip_unsupported, known_models=known
     )
-    for model in result.suite.models:
-        get_model(store, model.name)
     origin = f"promptfoo:{Path(path).expanduser().resolve()}"
     stored, created = save_suite(store, result.suite, origin=origin)
     return PromptfooImport(
         result.suite, result.providers, result.skipped, result.warnings, stored, created
     )
+
+
+def _raise_problems(t: _Translation, *, skip_unsupported: bool) -> None:
+    if t.unknown_models and not t.problems and len(t.errors) == len(t.unknown_models):
+        raise NotFoundError(
+            "\n".join(t.unknown_models) + "\nRegister a model with: workbench models add FILE"
+        )
+    if t.errors or (t.problems and not skip_unsupported):
+        raise UnsupportedImportError(t.file, t.problems, errors=t.errors)
 
 
 def _seq(parent: Node, items: list[Node]) -> Node:
@@ -261,13 +292,23 @@ def _prompt_node(node: Node, text: str, label: str | None) -> Node:
 
 def _providers(t: _Translation, node: Node) -> list[Node]:
     models: list[Node] = []
+    names: list[str] = []
     for item in node.items():
         provider_id, label, config = _provider_parts(t, item)
+        names += [provider_id] + ([label] if label else [])
         model = t.mapping.get(label or "") or t.mapping.get(provider_id)
         if model is None:
             t.problem(item, f"provider '{provider_id}' is not mapped to a model "
                       f"(--map {label or provider_id}=MODEL)")  # fmt: skip
             continue
+        if t.known_models is not None and model not in t.known_models:
+            known = ", ".join(sorted(t.known_models)) or "none"
+            message = (
+                f"No model named {model!r} (provider '{label or provider_id}' is mapped to it; "
+                f"registered: {known}; see workbench models list)"
+            )
+            t.error(item, message)
+            t.unknown_models.append(message)
         t.used[label or provider_id] = model
         data: dict[str, Any] = {"name": model, "id": _slug(label or provider_id)}
         sampling: dict[str, Any] = {}
@@ -279,6 +320,10 @@ def _providers(t: _Translation, node: Node) -> list[Node]:
         if sampling:
             data["sampling"] = sampling
         models.append(from_data(data, item.file, line=item.line, path=item.path))
+    for key in t.mapping:
+        if key not in names:
+            listed = ", ".join(f"'{n}'" for n in dict.fromkeys(names)) or "none"
+            t.error(node, f"--map {key}=... names no provider of this config (providers: {listed})")
     return models
 
 

@@ -261,5 +261,11 @@ def get_cell(store: Store, run_id: int, cell: str | int) -> CellResult:
     else:
         row = get_result_row(store, run_id, cell_key=cell)
     if row is None:
-        raise NotFoundError(f"Run {run_id} has no finished cell {cell}.")
+        run = get_run_row(store, run_id)
+        if run is None:
+            raise NotFoundError(f"No evaluation run {run_id}.")
+        raise NotFoundError(
+            f"Run {run_id} has no finished cell {cell} (it has {run['n_done']} of "
+            f"{run['n_cells']} cells, numbered 1 to {run['n_cells']} in 'eval show {run_id}')."
+        )
     return CellResult.from_row(row)

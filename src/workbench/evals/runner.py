@@ -35,10 +35,12 @@ from workbench.evals.events import (
 from workbench.evals.hosts import Host, HostFactory, HostPool
 from workbench.evals.judge import ModelJudge
 from workbench.evals.library import StoredSuite, now_iso
-from workbench.evals.plan import plan_cells
+from workbench.evals.plan import check_variables, plan_cells
 from workbench.evals.records import EvalRun, get_run, list_cells
+from workbench.evals.references import check_references
 from workbench.evals.snapshot import ResolvedModel, RunSnapshot, resolve_suite
-from workbench.evals.summary import snapshot_columns, summarize_cells
+from workbench.evals.suite import EvalSuite
+from workbench.evals.summary import summarize_snapshot
 from workbench.inventory import hash_file
 from workbench.paths import logs_dir
 from workbench.store import Store
@@ -117,18 +119,13 @@ def run_matrix(
     progress: ProgressCallback | None = None,
     control: RunControl | None = None,
 ) -> EvalRun:
-    """Run every cell of ``suite``; return the finished (or cancelled) run."""
-    options = options or RunOptions()
-    snapshot = resolve_suite(
-        store,
-        suite,
-        repeat=options.repeat,
-        judge=options.judge,
-        threshold=options.threshold,
-        tags=options.tags,
-        prompts=options.prompts,
-        models=options.models,
-    )
+    """Run every cell of ``suite``; return the finished (or cancelled) run.
+
+    Checked before anything is stored: every model, judge and prompt the run uses must exist
+    (one UnresolvedReferencesError names all that do not), and every case must give the
+    variables of every prompt (MissingCaseVariablesError names each prompt, case and variable).
+    """
+    snapshot = _checked_snapshot(store, suite, options or RunOptions())
     with store.transaction():
         run_id = insert_run_row(
             store,
@@ -150,6 +147,34 @@ def run_matrix(
         )
     with _ACTIVE_RUNS.claim(run_id, lambda: _busy_here(run_id)):
         return _execute_cells(store, run_id, snapshot, hosts, progress, control, resumed=False)
+
+
+def check_run(store: Store, suite: EvalSuite, options: RunOptions | None = None) -> None:
+    """Check ``suite`` (not stored yet, e.g. just read from a file) as :func:`run_matrix`
+    would before storing anything: so that a suite that cannot run is not stored either."""
+    draft = StoredSuite(0, suite.name, 0, suite.sha256, "", "", "", suite)
+    _checked_snapshot(store, draft, options or RunOptions())
+
+
+def _checked_snapshot(store: Store, suite: StoredSuite, options: RunOptions) -> RunSnapshot:
+    """The run's snapshot, after checking that every model, judge and prompt it uses exists
+    (one UnresolvedReferencesError names all that do not) and that every case gives every
+    prompt's variables (MissingCaseVariablesError names each prompt, case and variable)."""
+    check_references(
+        store, suite.suite, prompts=options.prompts, models=options.models, judge=options.judge
+    )
+    snapshot = resolve_suite(
+        store,
+        suite,
+        repeat=options.repeat,
+        judge=options.judge,
+        threshold=options.threshold,
+        tags=options.tags,
+        prompts=options.prompts,
+        models=options.models,
+    )
+    check_variables(snapshot)
+    return snapshot
 
 
 def resume_run(
@@ -233,7 +258,7 @@ def finish_run(
 ) -> EvalRun:
     """Summarise a run from its stored cells, set its final status; audited."""
     cells = list_cells(store, run_id, light=True)
-    summary = summarize_cells(cells, snapshot_columns(snapshot), threshold=snapshot.threshold)
+    summary = summarize_snapshot(cells, snapshot)
     passed = summary.threshold_passed if status == "finished" else None
     with store.transaction():
         update_run_row(

@@ -179,7 +179,11 @@ def resolve_suite(
     if tags:
         cases = tuple(case for case in cases if set(case.tags) & set(tags))
         if not cases:
-            raise EvalError(f"No case of suite {suite.name} has the tag(s) {', '.join(tags)}.")
+            known = sorted({tag for case in suite.cases for tag in case.tags})
+            listed = f"its tags: {', '.join(known)}" if known else "none of its cases has a tag"
+            raise EvalError(
+                f"No case of suite {suite.name} has the tag(s) {', '.join(tags)} ({listed})."
+            )
     resolved_models = tuple(resolve_model(store, spec) for spec in model_specs)
     return RunSnapshot(
         suite_name=stored.name,

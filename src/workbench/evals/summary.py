@@ -4,8 +4,9 @@ A column is one prompt version x model. Per column: pass rate with its Wilson 95
 mean score, named metric means, and the distributions of latency, time to first token and
 tokens/s. Between two columns that differ in one thing (the prompt or the model), on the cases
 both have: McNemar's exact test on pass/fail, read as "B is better / worse / no detectable
-difference" at the 5% level. With repeats, a case counts once per column: it passes when most
-of its samples pass (a tie counts as a fail); cells whose samples disagree are flagged flaky.
+difference" at the 5% level (two columns with no case in common get no comparison at all).
+With repeats, a case counts once per column: it passes when most of its samples pass (a tie
+counts as a fail); cells whose samples disagree are flagged flaky.
 
 Everything is computed from stored cells, never from memory, so a resumed run and a run
 summarised again give the numbers its evidence supports.
@@ -122,6 +123,12 @@ class RunSummary:
     n_done: int
     threshold: float | None
     failing_columns: tuple[Column, ...]
+    unasserted_cases: tuple[str, ...] = ()
+
+    @property
+    def n_errors(self) -> int:
+        """Cells stored as errors (not evaluated: unrenderable, or refused by the engine)."""
+        return sum(column.errors for column in self.columns)
 
     @property
     def threshold_passed(self) -> bool | None:
@@ -135,6 +142,9 @@ class RunSummary:
             "threshold": self.threshold,
             "threshold_passed": self.threshold_passed,
             "failing_columns": [list(c) for c in self.failing_columns],
+            "n_errors": self.n_errors,
+            "cases_without_assertions": len(self.unasserted_cases),
+            "unasserted_cases": list(self.unasserted_cases),
             "columns": [c.to_dict() for c in self.columns],
             "comparisons": [c.to_dict() for c in self.comparisons],
             "flaky": [f.to_dict() for f in self.flaky],
@@ -146,8 +156,11 @@ def summarize_cells(
     columns: Sequence[Column],
     *,
     threshold: float | None = None,
+    unasserted_cases: Sequence[str] = (),
 ) -> RunSummary:
-    """Statistics of ``cells`` for ``columns`` (in the suite's order)."""
+    """Statistics of ``cells`` for ``columns`` (in the suite's order). ``unasserted_cases``
+    are the ids of cases with no assertion (they pass whenever the model answers), carried
+    into the summary so that it can warn about them."""
     by_column: dict[Column, list[CellResult]] = defaultdict(list)
     for cell in cells:
         by_column[cell.column].append(cell)
@@ -156,7 +169,7 @@ def summarize_cells(
     comparisons = tuple(
         compare_columns(a, b, outcomes[a], outcomes[b])
         for a, b in combinations(columns, 2)
-        if a[0] == b[0] or a[1] == b[1]
+        if (a[0] == b[0] or a[1] == b[1]) and outcomes[a].keys() & outcomes[b].keys()
     )
     failing: tuple[Column, ...] = ()
     if threshold is not None:
@@ -165,7 +178,10 @@ def summarize_cells(
             for s in stats
             if s.pass_rate is None or s.pass_rate < threshold
         )
-    return RunSummary(stats, comparisons, find_flaky(cells), len(cells), threshold, failing)
+    return RunSummary(
+        stats, comparisons, find_flaky(cells), len(cells), threshold, failing,
+        tuple(unasserted_cases),
+    )  # fmt: skip
 
 
 def case_outcomes(cells: Sequence[CellResult]) -> dict[str, bool]:
@@ -240,8 +256,23 @@ def summarize_run(store: Store, run_id: int) -> RunSummary:
     run = get_run(store, run_id)
     assert run.snapshot is not None
     cells = list_cells(store, run_id, light=True)
-    threshold = run.snapshot.threshold
-    return summarize_cells(cells, snapshot_columns(run.snapshot), threshold=threshold)
+    return summarize_snapshot(cells, run.snapshot)
+
+
+def summarize_snapshot(cells: Sequence[CellResult], snapshot: RunSnapshot) -> RunSummary:
+    """The statistics of a run's ``cells``, with the columns, threshold and cases of its
+    snapshot."""
+    return summarize_cells(
+        cells,
+        snapshot_columns(snapshot),
+        threshold=snapshot.threshold,
+        unasserted_cases=cases_without_assertions(snapshot),
+    )
+
+
+def cases_without_assertions(snapshot: RunSnapshot) -> tuple[str, ...]:
+    """The ids of cases that have no assertion, default assertions included."""
+    return tuple(case.id for case in snapshot.cases if not case.assertions)
 
 
 def snapshot_columns(snapshot: RunSnapshot) -> list[Column]:

@@ -1,0 +1,248 @@
+"""The text ``workbench eval`` prints: runs, matrices, cells and comparisons, for people.
+
+Cases are named as the app's grid names them (their description when they have one) and
+repeats count from 1 (``repeat 1 of 2``); ``--json`` output keeps the stored fields as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workbench.cli.formatting import format_table
+from workbench.evals import CellResult, EvalRun, RunComparison, RunSummary
+from workbench.evals.snapshot import RunSnapshot
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _num(value: float | None, fmt: str = ".2f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def pass_rates(summary: Any) -> str:
+    columns = summary.get("columns", []) if isinstance(summary, dict) else []
+    return " ".join(_pct(c.get("pass_rate")) for c in columns)
+
+
+def format_run(run: EvalRun, summary: RunSummary) -> str:
+    lines = [
+        f"Run {run.id}: suite {run.suite_ref}, {run.status}, {run.n_done}/{run.n_cells} cells"
+        + (f" (error: {run.error})" if run.error else "")
+    ]
+    rows = [
+        (
+            c.label,
+            f"{c.passed}/{c.n}",
+            f"{_pct(c.pass_rate)} [{_pct(c.ci_low)}-{_pct(c.ci_high)}]",
+            _num(c.mean_score),
+            _num(c.latency_s.median),
+            _num(c.time_to_first_token_s.median),
+            _num(c.tokens_per_second.median, ".1f"),
+            c.errors or "",
+        )
+        for c in summary.columns
+    ]
+    headers = ("COLUMN", "PASS", "RATE [95% CI]", "SCORE", "LATENCY s", "TTFT s", "TOK/S", "ERR")
+    lines += ["", format_table(headers, rows)]
+    metrics = [
+        (c.label, name, f"{v:.2f}") for c in summary.columns for name, v in c.named_scores.items()
+    ]
+    if metrics:
+        lines += ["", format_table(("COLUMN", "METRIC", "MEAN SCORE"), metrics)]
+    if summary.comparisons:
+        lines += ["", "Paired comparisons (McNemar's exact test on the same cases):"]
+        for cmp in summary.comparisons:
+            lines.append(
+                f"  {_pair(cmp.a, cmp.b)}: {cmp.only_b} fixed, {cmp.only_a} broken of "
+                f"{cmp.n_pairs} cases, p={cmp.p_value:.3g}: {cmp.sentence}"
+            )
+    if summary.flaky:
+        labels = _case_labels(run.snapshot)
+        lines += ["", "Flaky cells (samples disagree):"]
+        for f in summary.flaky:
+            lines.append(
+                f"  {f.prompt_id} × {f.model_id} / {labels.get(f.case_id, f.case_id)}: "
+                f"{f.passes} of {f.samples} samples pass, {f.distinct_outputs} distinct outputs"
+            )
+    if summary.n_errors:
+        lines += [
+            "",
+            f"Errors: {plural(summary.n_errors, 'cell')} could not be evaluated "
+            "(! in 'eval show'; 'eval cell RUN CELL' says why).",
+        ]
+    if summary.unasserted_cases:
+        count = len(summary.unasserted_cases)
+        lines += [
+            "",
+            f"Warning: {count} case(s) have no assertions: they pass whenever the model "
+            "answers. Give them 'assert:' (or the suite 'defaultTest: assert:').",
+        ]
+    if summary.threshold is not None:
+        if summary.failing_columns:
+            failing = ", ".join(" × ".join(c) for c in summary.failing_columns)
+            lines += ["", f"Threshold {_pct(summary.threshold)}: FAILED by {failing}"]
+        else:
+            lines += ["", f"Threshold {_pct(summary.threshold)}: met by every column"]
+    return "\n".join(lines)
+
+
+def _pair(a: tuple[str, str], b: tuple[str, str]) -> str:
+    """``B vs A`` naming only what differs between two columns."""
+    if a[1] == b[1]:
+        return f"B={b[0]} vs A={a[0]} (on {a[1]})"
+    if a[0] == b[0]:
+        return f"B={b[1]} vs A={a[1]} (with {a[0]})"
+    return f"B={' × '.join(b)} vs A={' × '.join(a)}"
+
+
+def format_matrix(run: EvalRun, cells: list[CellResult]) -> str:
+    snapshot = run.snapshot
+    assert snapshot is not None
+    columns = [(p.id, m.id) for m in snapshot.models for p in snapshot.prompts]
+    grid: dict[tuple[str, tuple[str, str]], list[CellResult]] = {}
+    for cell in cells:
+        grid.setdefault((cell.case_id, cell.column), []).append(cell)
+    rows = []
+    for case in snapshot.cases:
+        row: list[str] = [case.label[:40]]
+        for column in columns:
+            found = grid.get((case.id, column), [])
+            row.append(_mark(found, snapshot.repeat))
+        rows.append(row)
+    headers = ["CASE", *(f"{p} × {m}" if len(snapshot.models) > 1 else p for p, m in columns)]
+    return "Cells (✓ pass, ✗ fail, ! error, · not run; #N for 'eval cell'):\n" + format_table(
+        headers, rows
+    )
+
+
+def _mark(found: list[CellResult], repeat: int) -> str:
+    if not found:
+        return "·"
+    first = min(found, key=lambda c: c.number)
+    if repeat > 1:
+        passes = sum(c.passed for c in found)
+        return f"{passes}/{len(found)} #{first.number}"
+    symbol = "!" if first.status == "error" else ("✓" if first.passed else "✗")
+    return f"{symbol} #{first.number}"
+
+
+def _case_labels(snapshot: RunSnapshot | None) -> dict[str, str]:
+    """Case id -> what to call it: its description when it has one (as the app's grid does)."""
+    return {case.id: case.label for case in snapshot.cases} if snapshot else {}
+
+
+def _repeat_text(index: int, snapshot: RunSnapshot | None) -> str:
+    """A stored (0-based) sample index for people: ``repeat 1 of 2``; empty without repeats."""
+    total = snapshot.repeat if snapshot else 1
+    return f"repeat {index + 1} of {total}" if total > 1 else ""
+
+
+def format_cell(cell: CellResult, snapshot: RunSnapshot | None = None) -> str:
+    place = ", ".join(
+        part
+        for part in (
+            f"{cell.prompt_id} × {cell.model_id}",
+            f"case {_case_labels(snapshot).get(cell.case_id, cell.case_id)}",
+            _repeat_text(cell.repeat, snapshot),
+        )
+        if part
+    )
+    lines = [f"Cell {cell.number} of run {cell.run_id}: {place}", f"  key: {cell.key}"]
+    if cell.status == "error":
+        lines += [f"  result: ERROR (not evaluated): {cell.error or cell.reason}"]
+        lines += [f"  seed {cell.seed}"]
+        return "\n".join(lines)
+    measures = [f"seed {cell.seed}"]
+    if cell.prompt_tokens is not None or cell.completion_tokens is not None:
+        measures.append(
+            f"{cell.prompt_tokens or 0} prompt + {cell.completion_tokens or 0} completion tokens"
+        )
+    if cell.time_to_first_token_s is not None:
+        measures.append(f"first token {cell.time_to_first_token_s:.3f} s")
+    if cell.tokens_per_second is not None:
+        measures.append(f"{cell.tokens_per_second:.1f} tokens/s")
+    if cell.finish_reason:
+        measures.append(f"finished: {cell.finish_reason}")
+    lines += [
+        f"  result: {'pass' if cell.passed else 'fail'} (score {cell.score:.2f}): {cell.reason}",
+        "  " + "; ".join(measures),
+        "",
+        cell.output,
+        "",
+    ]
+    for component in cell.grading.get("components", []):
+        mark = "✓" if component["pass"] else "✗"
+        lines.append(f"  {mark} {component['assertion']['type']}: {component['reason']}")
+    return "\n".join(lines)
+
+
+def format_comparison(
+    comparison: RunComparison,
+    snapshots: tuple[RunSnapshot | None, RunSnapshot | None] = (None, None),
+) -> str:
+    if comparison.nothing_in_common:
+        return _format_nothing_in_common(comparison, snapshots)
+    labels = {**_case_labels(snapshots[0]), **_case_labels(snapshots[1])}
+    lines = [
+        f"Run {comparison.run_b} against run {comparison.run_a}: {comparison.matched} matched "
+        f"cells, {len(comparison.regressed)} regressed, {len(comparison.fixed)} fixed, "
+        f"{comparison.still_passing} still pass, {comparison.still_failing} still fail, "
+        f"{comparison.outputs_changed} outputs changed"
+    ]
+    if comparison.only_in_a or comparison.only_in_b:
+        lines.append(
+            f"Unmatched: {comparison.only_in_a} cells only in run {comparison.run_a}, "
+            f"{comparison.only_in_b} only in run {comparison.run_b}"
+        )
+    for title, changes, attr in (
+        ("Regressed", comparison.regressed, "reason_b"),
+        ("Fixed", comparison.fixed, "reason_a"),
+    ):
+        if changes:
+            lines += ["", f"{title}:"]
+            for change in changes:
+                repeat = _repeat_text(change.repeat, snapshots[1])
+                lines.append(
+                    f"  {change.prompt_id} × {change.model_id} / "
+                    f"{labels.get(change.case_id, change.case_id)}"
+                    f"{f' ({repeat})' if repeat else ''}: "
+                    f"#{change.number_a} -> #{change.number_b}; {getattr(change, attr)[:100]}"
+                )
+    if comparison.tests:
+        lines += ["", "Per column (McNemar's exact test on the same cases):"]
+        for test in comparison.tests:
+            lines.append(
+                f"  {' × '.join(test.b)}: {test.only_b} fixed, {test.only_a} broken of "
+                f"{test.n_pairs} cases, p={test.p_value:.3g}: {test.sentence}"
+            )
+    return "\n".join(lines)
+
+
+def _format_nothing_in_common(
+    comparison: RunComparison, snapshots: tuple[RunSnapshot | None, RunSnapshot | None]
+) -> str:
+    """Two runs that share no cell: say so, and what each has, instead of a verdict."""
+    lines = [
+        f"Runs {comparison.run_a} and {comparison.run_b} have nothing in common to compare: "
+        f"no cell of one matches a cell of the other (same column, case and repeat).",
+    ]
+    for run_id, snapshot, cells in (
+        (comparison.run_a, snapshots[0], comparison.only_in_a),
+        (comparison.run_b, snapshots[1], comparison.only_in_b),
+    ):
+        if snapshot is None:
+            continue
+        columns = ", ".join(f"{p.id} × {m.id}" for m in snapshot.models for p in snapshot.prompts)
+        lines.append(
+            f"  run {run_id}: suite {snapshot.suite_name}@{snapshot.suite_version}, "
+            f"{plural(cells, 'cell')}, {plural(len(snapshot.cases), 'case')}; columns {columns}"
+        )
+    lines.append("Compare runs of the same suite, or runs with one column each.")
+    return "\n".join(lines)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 cell``, ``2 cells``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
