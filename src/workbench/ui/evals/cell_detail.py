@@ -1,6 +1,11 @@
 """The detail of one grid cell: output, each assertion with its reason, timings, the rendered
 prompt, a word diff against the output in the neighbouring column, and a Replay button.
 
+A cell run with repeats has one sample per repeat: a selector above the text shows them one at
+a time ("Repeat 1 of 3", with each one's verdict and seed) and says when they disagree (flaky).
+Colours come from the palette (:mod:`workbench.ui.evals.eval_colors`), so the text reads on the
+light and the dark theme, and follow a theme change.
+
 Replay runs the cell again from its recorded request; the view only asks for it
 (:attr:`CellDetailView.replay_requested`) and shows the answer: the page runs the work in the
 background, as it does every other, and knows which cells are being replayed (the view is told
@@ -12,24 +17,85 @@ from __future__ import annotations
 import difflib
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.evals import CellResult, ReplayResult
+from workbench.ui.evals.eval_colors import DetailColors, detail_colors
 
 EMPTY_TEXT = "Select a cell of the grid to see its output, assertions and timings."
-PASS_HTML_COLOR = "#1f7a35"
-FAIL_HTML_COLOR = "#b3261e"
 REPLAY_TIP = (
     "Run this cell again from its recorded request, seed and model file, and compare the "
     "output with the stored one"
 )
 
 
-def word_diff_html(before: str, after: str) -> str:
-    """``after`` against ``before`` word by word: removed words struck out, added underlined."""
+@dataclass(frozen=True)
+class CellSelection:
+    """What the grid's current cell holds: its samples (one per finished repeat, in order), the
+    neighbouring column's samples for the word diff, the case's name, and the repeats asked."""
+
+    samples: tuple[CellResult, ...]
+    neighbours: tuple[CellResult, ...] = ()
+    case_label: str = ""
+    repeats: int = 0  # the run's repeats per cell (0: as many as there are samples)
+
+    @property
+    def n_repeats(self) -> int:
+        """Repeats of the cell: the run's, or the samples there are when more."""
+        return max(self.repeats, len(self.samples))
+
+    @property
+    def flaky(self) -> bool:
+        """Whether the samples disagree on pass/fail."""
+        return len({cell.passed for cell in self.samples}) > 1
+
+    def neighbour_of(self, cell: CellResult) -> CellResult | None:
+        """The neighbouring column's sample of the same repeat (else its first)."""
+        for other in self.neighbours:
+            if other.repeat == cell.repeat:
+                return other
+        return self.neighbours[0] if self.neighbours else None
+
+    def replaced(self, cell: CellResult) -> CellSelection:
+        """This selection with ``cell`` (its full record, say) in place of its sample."""
+        samples = tuple(cell if old.id == cell.id else old for old in self.samples)
+        return CellSelection(samples, self.neighbours, self.case_label, self.repeats)
+
+
+def sample_text(cell: CellResult, n_repeats: int) -> str:
+    """A sample's entry in the selector: ``Repeat 1 of 3 · failed · seed 7``."""
+    verdict = "error" if cell.status == "error" else ("passed" if cell.passed else "failed")
+    return f"Repeat {cell.repeat + 1} of {n_repeats} · {verdict} · seed {cell.seed}"
+
+
+def flaky_note(selection: CellSelection) -> str:
+    """What the selector says about the samples: how many passed, and whether they disagree."""
+    samples = selection.samples
+    passes = sum(cell.passed for cell in samples)
+    outputs = len({cell.output for cell in samples})
+    text = f"{passes} of {len(samples)} samples passed, {outputs} different outputs"
+    if len(samples) < selection.n_repeats:
+        text += f" ({selection.n_repeats - len(samples)} not run)"
+    return f"Flaky: {text}" if selection.flaky else text
+
+
+def word_diff_html(before: str, after: str, colors: DetailColors | None = None) -> str:
+    """``after`` against ``before`` word by word: removed words struck out, added underlined,
+    on the palette's diff tints (readable on either theme)."""
+    colors = colors or detail_colors()
     a, b = before.split(), after.split()
     parts: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
@@ -38,10 +104,10 @@ def word_diff_html(before: str, after: str) -> str:
             continue
         if i2 > i1:
             removed = html.escape(" ".join(a[i1:i2]))
-            parts.append(f"<span style='background:#f6cfcf'><s>{removed}</s></span>")
+            parts.append(f"<span style='background-color:{colors.removed}'><s>{removed}</s></span>")
         if j2 > j1:
             added = html.escape(" ".join(b[j1:j2]))
-            parts.append(f"<span style='background:#cdebd3'><u>{added}</u></span>")
+            parts.append(f"<span style='background-color:{colors.added}'><u>{added}</u></span>")
     return " ".join(parts)
 
 
@@ -49,7 +115,7 @@ def _seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} s"
 
 
-def _assertions_html(grading: Mapping[str, Any]) -> str:
+def _assertions_html(grading: Mapping[str, Any], colors: DetailColors) -> str:
     components: Sequence[Mapping[str, Any]] = grading.get("components", ())
     if not components:
         return "<p><i>No assertions.</i></p>"
@@ -57,7 +123,11 @@ def _assertions_html(grading: Mapping[str, Any]) -> str:
     for component in components:
         assertion = component.get("assertion", {})
         passed = bool(component.get("pass"))
-        mark = "<b style='color:#1f7a35'>✓</b>" if passed else "<b style='color:#b3261e'>✗</b>"
+        mark = (
+            f"<b style='color:{colors.passed}'>✓</b>"
+            if passed
+            else f"<b style='color:{colors.failed}'>✗</b>"
+        )
         value = assertion.get("value")
         shown = "" if value is None else html.escape(str(value))[:200]
         weight = assertion.get("weight", 1.0)
@@ -75,20 +145,21 @@ def _assertions_html(grading: Mapping[str, Any]) -> str:
     )
 
 
-def replay_html(result: ReplayResult) -> str:
+def replay_html(result: ReplayResult, colors: DetailColors | None = None) -> str:
     """What a replay found: identical output or a word diff (stored → replayed), the replayed
     verdict, and which fingerprint keys differ."""
+    colors = colors or detail_colors()
     grading = result.grading
     parts = ["<h4>Replay</h4>"]
     if result.identical:
         parts.append(
-            f"<p><b style='color:{PASS_HTML_COLOR}'>Identical output</b>: the replay produced "
+            f"<p><b style='color:{colors.passed}'>Identical output</b>: the replay produced "
             "exactly the stored text.</p>"
         )
     else:
         parts.append(
-            f"<p><b style='color:{FAIL_HTML_COLOR}'>Different output</b>: stored → replayed, "
-            f"word by word:</p><p>{word_diff_html(result.cell.output, result.output)}</p>"
+            f"<p><b style='color:{colors.failed}'>Different output</b>: stored → replayed, "
+            f"word by word:</p><p>{word_diff_html(result.cell.output, result.output, colors)}</p>"
         )
     verdict = "passes" if grading.passed else "fails"
     parts.append(
@@ -104,23 +175,39 @@ def replay_html(result: ReplayResult) -> str:
 
 
 def cell_html(
-    cell: CellResult, neighbour: CellResult | None = None, replay: ReplayResult | None = None
+    cell: CellResult,
+    neighbour: CellResult | None = None,
+    replay: ReplayResult | None = None,
+    *,
+    case_label: str = "",
+    n_repeats: int = 1,
+    colors: DetailColors | None = None,
 ) -> str:
-    """The detail of ``cell`` as rich text (with what a replay of it found, if any)."""
+    """The detail of ``cell`` as rich text (with what a replay of it found, if any): headed by
+    the case's name (``case_label``, its description; the id when it has none), with the id
+    in small print under it, and "repeat i of ``n_repeats``"."""
+    colors = colors or detail_colors()
     verdict = "passed" if cell.passed else "failed"
     if cell.status == "error":
         verdict = "error"
-    colour = {"passed": PASS_HTML_COLOR, "failed": FAIL_HTML_COLOR, "error": "#8a5a00"}[verdict]
+    colour = {"passed": colors.passed, "failed": colors.failed, "error": colors.error}[verdict]
+    name = case_label or cell.case_id
+    case_line = (
+        f"<small style='color:{colors.muted}'>case {html.escape(cell.case_id)}</small><br>"
+        if name != cell.case_id
+        else ""
+    )
     parts = [
-        f"<h3>{html.escape(cell.case_id)} · {html.escape(cell.prompt_id)} × "
+        f"<h3>{html.escape(name)} · {html.escape(cell.prompt_id)} × "
         f"{html.escape(cell.model_id)}</h3>",
-        f"<p><b style='color:{colour}'>{verdict.upper()}</b> · score {cell.score:.2f} · "
-        f"cell {cell.number}, repeat {cell.repeat + 1}, seed {cell.seed}<br>"
+        f"<p>{case_line}<b style='color:{colour}'>{verdict.upper()}</b> · score "
+        f"{cell.score:.2f} · cell {cell.number}, repeat {cell.repeat + 1} of "
+        f"{max(n_repeats, cell.repeat + 1)}, seed {cell.seed}<br>"
         f"{html.escape(cell.reason)}</p>",
     ]
     if replay is not None:
         # First, right under the verdict: the user just asked for it.
-        parts.append(replay_html(replay))
+        parts.append(replay_html(replay, colors))
     if cell.error:
         parts.append(f"<p><b>Error:</b> {html.escape(cell.error)}</p>")
     parts.append("<h4>Output</h4>")
@@ -129,7 +216,7 @@ def cell_html(
     else:
         parts.append("<p><i>(The model returned no text.)</i></p>")
     parts.append("<h4>Assertions</h4>")
-    parts.append(_assertions_html(cell.grading))
+    parts.append(_assertions_html(cell.grading, colors))
     tps = "–" if cell.tokens_per_second is None else f"{cell.tokens_per_second:.1f}"
     parts.append(
         "<h4>Timings</h4>"
@@ -143,7 +230,7 @@ def cell_html(
         parts.append(
             f"<h4>Word diff against {html.escape(neighbour.prompt_id)} × "
             f"{html.escape(neighbour.model_id)}</h4>"
-            f"<p>{word_diff_html(neighbour.output, cell.output)}</p>"
+            f"<p>{word_diff_html(neighbour.output, cell.output, colors)}</p>"
         )
     parts.append("<h4>Rendered prompt</h4>")
     if cell.rendered_prompt is None:
@@ -154,11 +241,14 @@ def cell_html(
 
 
 class CellDetailView(QWidget):
-    """Shows one cell (see :func:`cell_html`) with a Replay button above it."""
+    """Shows one cell (see :func:`cell_html`) with a Replay button above it, and, when the cell
+    has several samples (repeats), a selector of the sample shown."""
 
     #: The user asked to replay this cell (a CellResult); the page runs it, says so with
     #: :meth:`set_replaying` and answers with :meth:`show_replay` or :meth:`show_replay_failed`.
     replay_requested = Signal(object)
+    #: The user picked another sample of the cell: (CellResult, neighbour CellResult or None).
+    sample_chosen = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,6 +256,7 @@ class CellDetailView(QWidget):
         self.cell: CellResult | None = None
         self.neighbour: CellResult | None = None
         self.replay: ReplayResult | None = None
+        self.selection: CellSelection | None = None
         self.replaying = False
         self.browser = QTextBrowser()
         self.browser.setObjectName("evalCellDetailText")
@@ -177,12 +268,37 @@ class CellDetailView(QWidget):
         self.replay_status = QLabel()
         self.replay_status.setObjectName("muted")
         self.replay_status.setWordWrap(True)  # a failure's message must not widen the panel
+        self.previous_button = QToolButton()
+        self.previous_button.setText("◀")
+        self.previous_button.setToolTip("The previous sample (repeat) of this cell")
+        self.previous_button.clicked.connect(self._on_previous_button_clicked)
+        self.sample_box = QComboBox()
+        self.sample_box.setObjectName("evalSampleBox")
+        self.sample_box.setToolTip("The cell ran several times (repeats): the sample shown")
+        self.sample_box.currentIndexChanged.connect(self._on_sample_box_current_index_changed)
+        self.next_button = QToolButton()
+        self.next_button.setText("▶")
+        self.next_button.setToolTip("The next sample (repeat) of this cell")
+        self.next_button.clicked.connect(self._on_next_button_clicked)
+        self.samples_note = QLabel()
+        self.samples_note.setObjectName("evalSamplesNote")
+        self.samples_note.setWordWrap(True)
+        self.samples_row = QWidget()
+        stepper = QHBoxLayout()
+        stepper.addWidget(self.previous_button)
+        stepper.addWidget(self.sample_box, 1)
+        stepper.addWidget(self.next_button)
+        samples = QVBoxLayout(self.samples_row)
+        samples.setContentsMargins(0, 0, 0, 0)
+        samples.addLayout(stepper)
+        samples.addWidget(self.samples_note)
         row = QHBoxLayout()
         row.addWidget(self.replay_button)
         row.addWidget(self.replay_status, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
+        layout.addWidget(self.samples_row)
         layout.addWidget(self.browser, 1)
         self.clear_cell()
 
@@ -192,22 +308,41 @@ class CellDetailView(QWidget):
 
     def clear_cell(self) -> None:
         """Show the hint that nothing is selected."""
-        self.cell = self.neighbour = self.replay = None
+        self.cell = self.neighbour = self.replay = self.selection = None
         self.replaying = False
         self.replay_status.clear()
-        self.browser.setHtml(f"<p style='color:#777'>{EMPTY_TEXT}</p>")
+        self.samples_row.hide()
+        self._render_empty()
         self._update_button()
+
+    def show_selection(
+        self, selection: CellSelection, index: int = 0, *, replaying: bool = False
+    ) -> None:
+        """Show sample ``index`` of ``selection`` (the selector lists every sample);
+        ``replaying``: a replay of that sample is in flight."""
+        self.selection = selection
+        self._fill_sample_box(index)
+        cell = selection.samples[index]
+        self.show_cell(cell, selection.neighbour_of(cell), replaying=replaying)
 
     def show_cell(
         self, cell: CellResult, neighbour: CellResult | None = None, *, replaying: bool = False
     ) -> None:
         """Show ``cell`` (and a diff against ``neighbour``'s output); ``replaying``: a replay
-        of it is in flight (Replay stays disabled until it answers)."""
+        of it is in flight (Replay stays disabled until it answers). A cell that is not one
+        of the shown selection's samples becomes a selection of its own."""
         same = self.cell is not None and self.cell.id == cell.id
         if not same:
             # Another cell: its predecessor's replay (or the one still running) is not its own.
             self.replay, self.replaying = None, False
             self.replay_status.clear()
+        selection = self.selection
+        if selection is not None and any(s.id == cell.id for s in selection.samples):
+            self.selection = selection.replaced(cell)  # its full record, say
+        else:
+            neighbours = () if neighbour is None else (neighbour,)
+            self.selection = CellSelection((cell,), neighbours)
+            self._fill_sample_box(0)
         self.cell, self.neighbour = cell, neighbour
         if replaying:
             self.set_replaying()
@@ -235,10 +370,63 @@ class CellDetailView(QWidget):
             self.replay_status.setText(f"Replay failed: {message}")
             self._update_button()
 
+    def changeEvent(self, event: QEvent) -> None:
+        """Draw the text again in the new palette's colours after a theme change."""
+        super().changeEvent(event)
+        changed = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if event.type() in changed and getattr(self, "browser", None) is not None:
+            if self.cell is None:
+                self._render_empty()
+            else:
+                self._render(keep_scroll=True)
+            if self.selection is not None:
+                self._update_samples_note()
+
+    def _fill_sample_box(self, index: int) -> None:
+        selection = self.selection
+        assert selection is not None
+        self.sample_box.blockSignals(True)
+        self.sample_box.clear()
+        for cell in selection.samples:
+            self.sample_box.addItem(sample_text(cell, selection.n_repeats))
+        self.sample_box.setCurrentIndex(index)
+        self.sample_box.blockSignals(False)
+        self.samples_row.setVisible(selection.n_repeats > 1)
+        self._update_samples_note()
+        self._update_stepper()
+
+    def _update_samples_note(self) -> None:
+        selection = self.selection
+        assert selection is not None
+        colors = detail_colors(self.palette())
+        colour = colors.error if selection.flaky else colors.muted
+        self.samples_note.setText(
+            f"<span style='color:{colour}'>{html.escape(flaky_note(selection))}</span>"
+        )
+
+    def _update_stepper(self) -> None:
+        index, count = self.sample_box.currentIndex(), self.sample_box.count()
+        self.previous_button.setEnabled(index > 0)
+        self.next_button.setEnabled(0 <= index < count - 1)
+
+    def _render_empty(self) -> None:
+        muted = detail_colors(self.palette()).muted
+        self.browser.setHtml(f"<p style='color:{muted}'>{EMPTY_TEXT}</p>")
+
     def _render(self, *, keep_scroll: bool) -> None:
         assert self.cell is not None
+        selection = self.selection
         scroll = self.browser.verticalScrollBar().value()
-        self.browser.setHtml(cell_html(self.cell, self.neighbour, self.replay))
+        self.browser.setHtml(
+            cell_html(
+                self.cell,
+                self.neighbour,
+                self.replay,
+                case_label=selection.case_label if selection is not None else "",
+                n_repeats=selection.n_repeats if selection is not None else 1,
+                colors=detail_colors(self.palette()),
+            )
+        )
         if keep_scroll:  # the same cell re-shown (its full record arrived) keeps the reader's place
             self.browser.verticalScrollBar().setValue(scroll)
         self._update_button()
@@ -253,3 +441,23 @@ class CellDetailView(QWidget):
     def _on_replay_button_clicked(self) -> None:
         if self.cell is not None and not self.replaying:
             self.replay_requested.emit(self.cell)
+
+    @Slot(int)
+    def _on_sample_box_current_index_changed(self, index: int) -> None:
+        selection = self.selection
+        self._update_stepper()
+        if selection is None or not 0 <= index < len(selection.samples):
+            return
+        cell = selection.samples[index]
+        neighbour = selection.neighbour_of(cell)
+        self.show_cell(cell, neighbour)
+        self.sample_chosen.emit(cell, neighbour)
+
+    @Slot()
+    def _on_previous_button_clicked(self) -> None:
+        self.sample_box.setCurrentIndex(max(0, self.sample_box.currentIndex() - 1))
+
+    @Slot()
+    def _on_next_button_clicked(self) -> None:
+        last = self.sample_box.count() - 1
+        self.sample_box.setCurrentIndex(min(last, self.sample_box.currentIndex() + 1))

@@ -3,7 +3,9 @@
 Two columns that differ in one thing (the prompt or the model) are compared on the cases both
 have with McNemar's exact test; the table reads it as a sentence ("B is better", "B is worse",
 "no detectable difference") with the counts behind it, so nobody has to reason from p-values.
-With repeats, cells whose samples disagree are listed as flaky.
+With repeats, cells whose samples disagree are listed as flaky. The table's columns fit its
+width (:mod:`workbench.ui.evals.column_fit`): names and verdicts are elided before anything
+scrolls off the edge, and their tooltips hold them whole.
 """
 
 from __future__ import annotations
@@ -13,12 +15,22 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
 from workbench.evals import FlakyCell, PairedComparison
+from workbench.ui.evals.column_fit import ColumnFitter
 
 Column = tuple[str, str]
-HEADERS = ("A", "B", "Verdict", "Cases", "Only A passed", "Only B passed", "p (McNemar exact)")
+HEADERS = ("A", "B", "Verdict", "Cases", "Only A", "Only B", "p")
+HEADER_TIPS = (
+    "Column A",
+    "Column B, compared with A",
+    "What the test says about B against A at the 5% level",
+    "Cases both columns have",
+    "Cases only A passed",
+    "Cases only B passed",
+    "p-value of McNemar's exact test",
+)
 VERDICT_COLOURS = {"better": "#1b7f3b", "worse": "#b3261e"}
 MAX_FLAKY_LISTED = 12
 
@@ -81,11 +93,15 @@ class ComparisonsView(QWidget):
         super().__init__(parent)
         self.model = QStandardItemModel(0, len(HEADERS), self)
         self.model.setHorizontalHeaderLabels(list(HEADERS))
+        for section, tip in enumerate(HEADER_TIPS):
+            self.model.setHeaderData(
+                section, Qt.Orientation.Horizontal, tip, Qt.ItemDataRole.ToolTipRole
+            )
         self.table = QTableView()
         self.table.setObjectName("evalComparisonsTable")
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.fitter = ColumnFitter(self.table, shrinkable=(0, 1, 2))
         self.table.setToolTip(
             "Columns that differ in one thing, compared on the cases both have: McNemar's exact "
             "test on pass/fail at the 5% level."
@@ -119,6 +135,10 @@ class ComparisonsView(QWidget):
                 item.setEditable(False)
             items[0].setToolTip(column_label(comparison.a))
             items[1].setToolTip(column_label(comparison.b))
+            items[2].setToolTip(
+                f"{comparison.sentence}: B passed {comparison.only_b} cases A failed, A passed "
+                f"{comparison.only_a} B failed (p = {comparison.p_value:.3g})"
+            )
             for item in items[3:]:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             colour = VERDICT_COLOURS.get(comparison.verdict)

@@ -1,6 +1,6 @@
 """The Evaluations page's cell detail: the grid's current cell shown in the
 :class:`~workbench.ui.evals.cell_detail.CellDetailView` (its full record, rendered prompt
-included, read in the background) and Replay.
+included, read in the background; every sample of a cell run with repeats) and Replay.
 
 A replay starts a model process of its own and takes seconds, so a cell is replayed once at a
 time: the cells whose replay is in flight are kept here by id, and the detail is told whenever
@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from workbench.errors import WorkbenchError
 from workbench.evals import CellResult, ReplayResult
 from workbench.ui.error_dialogs import report_exception
-from workbench.ui.evals.cell_detail import CellDetailView
+from workbench.ui.evals.cell_detail import CellDetailView, CellSelection
 from workbench.ui.evals.tasks import read_cell, replay_stored_cell
 
 if TYPE_CHECKING:
@@ -42,23 +42,35 @@ class DetailController(QObject):
         self.hosts: HostFactory | None = None
         self._in_flight: set[int] = set()  # ids of the cells being replayed
         detail.replay_requested.connect(self.replay)
+        detail.sample_chosen.connect(self._on_detail_sample_chosen)
 
     def replaying(self, cell: CellResult) -> bool:
         """Whether a replay of ``cell`` is in flight."""
         return cell.id in self._in_flight
 
-    def show(self, cell: CellResult | None, neighbour: CellResult | None = None) -> None:
-        """Show ``cell`` (None: the hint that nothing is selected); a light cell is shown at
-        once and again when its full record has been read."""
+    def show(
+        self, cell: CellSelection | CellResult | None, neighbour: CellResult | None = None
+    ) -> None:
+        """Show a grid cell's samples (a :class:`CellSelection`, its first sample first) or one
+        ``cell`` with its ``neighbour``; None: the hint that nothing is selected. A light cell
+        is shown at once and again when its full record has been read."""
         if cell is None:
             self.detail.clear_cell()
             return
-        self.detail.show_cell(cell, neighbour, replaying=self.replaying(cell))
+        if isinstance(cell, CellSelection):
+            selection = cell
+        else:
+            selection = CellSelection((cell,), () if neighbour is None else (neighbour,))
+        first = selection.samples[0]
+        self.detail.show_selection(selection, replaying=self.replaying(first))
+        self._read_full(first)
+
+    def _read_full(self, cell: CellResult) -> None:
         if cell.rendered_prompt is None:
             self.context.run(
                 lambda task: read_cell(task, cell.run_id, cell.number),
                 parent=self.page,
-                success=lambda full: self._on_full_cell_read(full, neighbour),
+                success=self._on_full_cell_read,
             ).run_in_background()
 
     def replay(self, cell: CellResult) -> bool:
@@ -81,9 +93,14 @@ class DetailController(QObject):
         shown = self.detail.cell
         return shown is not None and shown.id == cell.id
 
-    def _on_full_cell_read(self, cell: CellResult, neighbour: CellResult | None) -> None:
+    def _on_full_cell_read(self, cell: CellResult) -> None:
         if self._shows(cell):
-            self.detail.show_cell(cell, neighbour, replaying=self.replaying(cell))
+            self.detail.show_cell(cell, self.detail.neighbour, replaying=self.replaying(cell))
+
+    def _on_detail_sample_chosen(self, cell: CellResult, neighbour: CellResult | None) -> None:
+        if self.replaying(cell):
+            self.detail.set_replaying()
+        self._read_full(cell)
 
     def _on_replayed(self, cell: CellResult, result: ReplayResult) -> None:
         self._in_flight.discard(cell.id)

@@ -1,21 +1,29 @@
 """The Grid tab of the Evaluations page: the matrix (cases x prompt version x model) with its
 filters: failures only, a tag, and the regressions against a baseline run.
 
-A view only: the page lays it out for a run, feeds it cells, and answers a chosen baseline
-with the regressed cases (computed in the background).
+A view only: the page lays it out for a run, feeds it cells, says whether the run executes
+(:meth:`GridPanel.set_running`: until then the empty cells are queued, after it they were
+never run), and answers a chosen baseline with the regressed cases (computed in the
+background). The columns share the width there is (down to a minimum, then the grid
+scrolls); the case names get the width they need up to a cap, elided beyond it (the tooltip
+has the full name). An empty grid says why in its middle: no run yet, or a filter that keeps
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt, Signal, Slot
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStyle,
+    QStyleOptionHeader,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -23,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from workbench.evals import CellResult, EvalRun, RunSnapshot
 from workbench.evals.summary import snapshot_columns
+from workbench.ui.evals.cell_detail import CellSelection
 from workbench.ui.evals.matrix_model import (
     MatrixData,
     MatrixFilter,
@@ -32,19 +41,63 @@ from workbench.ui.evals.matrix_model import (
 
 ALL_TAGS = "All tags"
 NO_BASELINE = "No baseline"
+NO_RUN_HINT = "Pick a run, or press Run suite… (Ctrl+R)"
+NO_FAILURES_HINT = "No failures"
+#: The narrowest a column gets before the grid scrolls sideways instead.
+MIN_COLUMN_WIDTH = 120
+#: The row header (case names) takes at most this share of the grid's width, and this much.
+ROW_HEADER_SHARE = 0.3
+ROW_HEADER_MAX = 320
+ROW_HEADER_MIN = 60
+#: Longest labels measured for the row header (a run can have 100,000 cases).
+MEASURED_LABELS = 50
+
+
+class LineElidingHeader(QHeaderView):
+    """A header whose sections elide each line of their text on its own (``prompt`` over
+    ``model``), where Qt would elide the two lines as one."""
+
+    def paintSection(self, painter: QPainter, rect: QRect, logicalIndex: int) -> None:
+        """Qt's section, its text's lines elided to the section's width."""
+        if not rect.isValid():
+            return
+        option = QStyleOptionHeader()
+        self.initStyleOption(option)
+        self.initStyleOptionForIndex(option, logicalIndex)
+        option.rect = rect
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, option, self)
+        width = max(0, rect.width() - 2 * margin - 2)
+        font = QFont(painter.font())
+        if option.state & QStyle.StateFlag.State_On:  # the style draws the current one bold
+            font.setBold(True)
+        metrics = QFontMetrics(font)
+        option.text = "\n".join(
+            metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
+            for line in option.text.split("\n")
+        )
+        self.style().drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
+
+
+def no_regressions_hint(baseline: int) -> str:
+    """The grid's hint when nothing regressed against run ``baseline``."""
+    return f"No regressions against run #{baseline}"
 
 
 class GridPanel(QWidget):
     """The matrix grid and the row above it that filters it."""
 
-    #: The current cell changed: (CellResult, neighbour CellResult or None), or (None, None).
-    cell_selected = Signal(object, object)
+    #: The current cell changed: a CellSelection (its samples, the neighbouring column's,
+    #: the case's name), or None.
+    cell_selected = Signal(object)
     #: A baseline run was chosen (its id), or None for no baseline.
     baseline_chosen = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._repeats = 1
+        self._row_header_natural = ROW_HEADER_MIN
         self.matrix = MatrixModel(self)
+        self.matrix.set_executing(False)
         self.filter = MatrixFilter(self)
         self.filter.setSourceModel(self.matrix)
         self.grid = QTableView()
@@ -52,11 +105,35 @@ class GridPanel(QWidget):
         self.grid.setModel(self.filter)
         self.grid.setWordWrap(False)
         self.grid.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.grid.horizontalHeader().setDefaultSectionSize(220)
-        self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.grid.verticalHeader().setDefaultSectionSize(24)
-        self.grid.verticalHeader().setMaximumWidth(220)
+        columns = LineElidingHeader(Qt.Orientation.Horizontal, self.grid)
+        self.grid.setHorizontalHeader(columns)
+        columns.setSectionsClickable(True)
+        columns.setHighlightSections(True)
+        columns.setMinimumSectionSize(MIN_COLUMN_WIDTH)
+        columns.setDefaultSectionSize(MIN_COLUMN_WIDTH)
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        columns.setTextElideMode(Qt.TextElideMode.ElideRight)
+        rows = self.grid.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(24)
+        rows.setTextElideMode(Qt.TextElideMode.ElideRight)
+        rows.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.grid.selectionModel().currentChanged.connect(self._on_grid_current_changed)
+        self.hint = QLabel(self.grid.viewport())
+        self.hint.setObjectName("evalGridHint")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._viewport = self.grid.viewport()  # compared by identity: no call into a dying grid
+        self._viewport.installEventFilter(self)
+        for signal in (
+            self.filter.modelReset,
+            self.filter.layoutChanged,
+            self.filter.rowsInserted,
+            self.filter.rowsRemoved,
+        ):
+            signal.connect(self._update_hint)
+        self.matrix.modelReset.connect(self._on_matrix_model_reset)
         self.failures_only = QCheckBox("Failures only")
         self.failures_only.setToolTip("Show only the cases with a failing cell")
         self.failures_only.toggled.connect(self._on_failures_only_toggled)
@@ -69,6 +146,9 @@ class GridPanel(QWidget):
         self.baseline_box.setObjectName("evalBaseline")
         self.baseline_box.setToolTip("Show only cases that passed in this earlier run and fail now")
         self.baseline_box.addItem(NO_BASELINE, None)
+        # Wide enough for "#12 support-reply-smoke@3" (it was cut to "#1 support-").
+        self.baseline_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.baseline_box.setMinimumContentsLength(12)
         self.baseline_box.currentIndexChanged.connect(self._on_baseline_box_current_index_changed)
         filters = QHBoxLayout()
         filters.addWidget(self.failures_only)
@@ -82,11 +162,13 @@ class GridPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
         layout.addWidget(self.grid)
+        self._update_hint()
 
     def lay_out(self, snapshot: RunSnapshot, data: MatrixData | None = None) -> None:
         """Show the rows and columns of a run's snapshot, empty or with ``data`` (cells placed
         on a worker thread by :func:`build_matrix`); reset the filters."""
         cases = snapshot.cases
+        self._repeats = snapshot.repeat
         if data is None:
             self.matrix.set_layout(rows_from_cases(cases), snapshot_columns(snapshot))
         else:
@@ -101,6 +183,12 @@ class GridPanel(QWidget):
         self.baseline_box.setCurrentIndex(0)
         self.filter.set_regressed(None)
 
+    @Slot(bool)
+    def set_running(self, running: bool) -> None:
+        """Say whether the shown run executes: its empty cells are queued ("…") while it does,
+        never run ("not run") once it has stopped."""
+        self.matrix.set_executing(running)
+
     def set_baselines(self, runs: Sequence[EvalRun]) -> None:
         """Offer ``runs`` as baselines, keeping the chosen one when it is still listed."""
         baseline = self.baseline()
@@ -109,6 +197,11 @@ class GridPanel(QWidget):
         self.baseline_box.addItem(NO_BASELINE, None)
         for run in runs:
             self.baseline_box.addItem(f"#{run.id} {run.suite_ref}", run.id)
+            when = run.started_at[:16].replace("T", " ")
+            described = f"Run #{run.id} of {run.suite_ref}, {run.status}, started {when}"
+            self.baseline_box.setItemData(
+                self.baseline_box.count() - 1, described, Qt.ItemDataRole.ToolTipRole
+            )
         found = self.baseline_box.findData(baseline) if baseline is not None else 0
         self.baseline_box.setCurrentIndex(max(0, found))
         self.baseline_box.blockSignals(False)
@@ -122,20 +215,81 @@ class GridPanel(QWidget):
         """Put finished cells in the grid."""
         self.matrix.add_cells(cells)
 
+    def show_regressed(self, case_ids: frozenset[str] | None) -> None:
+        """Keep only these cases (those regressed against the chosen baseline); None: all."""
+        self.filter.set_regressed(case_ids)
+        self._update_hint()
+
+    def hint_text(self) -> str:
+        """What the grid's middle says ("" when it shows cells)."""
+        return self.hint.text() if not self.hint.isHidden() else ""
+
+    # -- layout -----------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keep the hint centred in the grid and the row header's width in step with it."""
+        if watched is self._viewport and event.type() == QEvent.Type.Resize:
+            self._place_hint()
+            self._fit_row_header()
+        return super().eventFilter(watched, event)
+
+    def _measure_row_header(self) -> None:
+        labels = [row.label for row in self.matrix.matrix_rows]
+        longest = sorted(labels, key=len, reverse=True)[:MEASURED_LABELS]
+        header = self.grid.verticalHeader()
+        metrics = header.fontMetrics()
+        widest = max((metrics.horizontalAdvance(label) for label in longest), default=0)
+        # Room for the section's margins and frame on either side of the text.
+        margin = 2 * header.style().pixelMetric(header.style().PixelMetric.PM_HeaderMargin) + 8
+        self._row_header_natural = max(ROW_HEADER_MIN, widest + margin)
+
+    def _fit_row_header(self) -> None:
+        cap = min(ROW_HEADER_MAX, int(self.grid.width() * ROW_HEADER_SHARE))
+        width = max(ROW_HEADER_MIN, min(cap, self._row_header_natural))
+        self.grid.verticalHeader().setFixedWidth(width if self.matrix.rowCount() else 0)
+
+    def _place_hint(self) -> None:
+        viewport = self.grid.viewport()
+        self.hint.setGeometry(viewport.rect().adjusted(24, 24, -24, -24))
+
+    @Slot()
+    def _update_hint(self) -> None:
+        text = ""
+        if self.matrix.rowCount() == 0 or self.matrix.columnCount() == 0:
+            text = NO_RUN_HINT
+        elif self.filter.rowCount() == 0:
+            baseline = self.baseline()
+            if self.filter.regressed is not None and baseline is not None:
+                text = no_regressions_hint(baseline)
+            elif self.failures_only.isChecked():
+                text = NO_FAILURES_HINT
+            else:
+                text = "No case matches the filters"
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+        self._place_hint()
+
     # -- slots ------------------------------------------------------------------------------
+    @Slot()
+    def _on_matrix_model_reset(self) -> None:
+        self._measure_row_header()
+        self._fit_row_header()
+        self._update_hint()
+
     @Slot(bool)
     def _on_failures_only_toggled(self, on: bool) -> None:
         self.filter.set_failures_only(on)
+        self._update_hint()
 
     @Slot(int)
     def _on_tag_box_current_index_changed(self, index: int) -> None:
         self.filter.set_tag("" if index <= 0 else self.tag_box.itemText(index))
+        self._update_hint()
 
     @Slot(int)
     def _on_baseline_box_current_index_changed(self, index: int) -> None:
         baseline = self.baseline_box.itemData(index) if index > 0 else None
         if baseline is None:
-            self.filter.set_regressed(None)
+            self.show_regressed(None)
         self.baseline_chosen.emit(baseline)
 
     @Slot(QModelIndex, QModelIndex)
@@ -143,7 +297,10 @@ class GridPanel(QWidget):
         source = self.filter.mapToSource(current)
         cells = self.matrix.cells_at(source) if source.isValid() else []
         if not cells:
-            self.cell_selected.emit(None, None)
+            self.cell_selected.emit(None)
             return
-        neighbours = self.matrix.neighbour(source)
-        self.cell_selected.emit(cells[0], neighbours[0] if neighbours else None)
+        label = self.matrix.row_label(source.row())
+        selection = CellSelection(
+            tuple(cells), tuple(self.matrix.neighbour(source)), label, self._repeats
+        )
+        self.cell_selected.emit(selection)

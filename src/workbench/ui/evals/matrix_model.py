@@ -1,7 +1,9 @@
 """The live matrix grid: rows are cases, columns are prompt version x model.
 
 A plain :class:`QAbstractTableModel` over a dict of finished cells, so a view of 10,000 cells
-creates no per-cell widgets and ``data()`` is a dictionary look-up. Cells arrive a few at a
+creates no per-cell widgets and ``data()`` is a dictionary look-up. An empty index is a cell
+still queued while the run executes ("…"), and a cell that was never run once it has stopped
+(cancelled, failed): "not run", greyed. Cells arrive a few at a
 time while a run executes (:meth:`MatrixModel.add_cells`); each emits ``dataChanged`` for its
 index. A stored run of 100,000 cells is placed on a worker thread (:func:`build_matrix`, plain
 Python) and swapped in at once (:meth:`MatrixModel.set_matrix`), so opening it costs the GUI
@@ -22,7 +24,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 
 from workbench.evals import CellResult, EvalCase
 
@@ -35,6 +37,10 @@ ERROR_COLOR = QColor("#f3dfb5")
 MIXED_COLOR = QColor("#f2ecc0")
 #: The role that gives a cell's list of results (repeats) to views and tests.
 CellsRole = Qt.ItemDataRole.UserRole + 1
+QUEUED_TEXT = "…"
+NOT_RUN_TEXT = "not run"
+QUEUED_TIP = "Queued: this cell runs later in the run"
+NOT_RUN_TIP = "Not run: the run stopped (cancelled or failed) before this cell; Resume runs it"
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,20 @@ class MatrixModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._data = MatrixData([], [])
+        #: Whether the run shown is executing: its empty cells are queued, else never run.
+        self.executing = True
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    def set_executing(self, on: bool) -> None:
+        """Say whether the run shown is executing (its empty cells are queued) or has stopped
+        (they were never run)."""
+        if on == self.executing:
+            return
+        self.executing = on
+        if self.rowCount() and self.columnCount():
+            last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     # -- filling ---------------------------------------------------------------------------
     def set_layout(self, rows: Sequence[MatrixRow], columns: Sequence[Column]) -> None:
@@ -165,6 +185,10 @@ class MatrixModel(QAbstractTableModel):
         """Whether any finished cell of this row failed."""
         return row in self._data.failing_rows
 
+    def row_label(self, row: int) -> str:
+        """The name of this row's case (its description, else its id)."""
+        return self._data.rows[row].label
+
     def row_id(self, row: int) -> str:
         """The case id of this row."""
         return self._data.rows[row].id
@@ -193,9 +217,14 @@ class MatrixModel(QAbstractTableModel):
             return list(cells or ())
         if not cells:
             if role == Qt.ItemDataRole.DisplayRole:
-                return "…"
+                return QUEUED_TEXT if self.executing else NOT_RUN_TEXT
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(QColor("#999999"))
+                palette = QGuiApplication.palette()
+                return QBrush(palette.color(QPalette.ColorRole.PlaceholderText))
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return QUEUED_TIP if self.executing else NOT_RUN_TIP
+            if role == Qt.ItemDataRole.FontRole and not self.executing:
+                return self._italic
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(cells)
@@ -204,9 +233,7 @@ class MatrixModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QColor("#1a1a1a"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            cell = cells[0]
-            text = cell.error if cell.status == "error" and cell.error else cell.output
-            return f"{cell.reason}\n\n{text[:1000]}"
+            return _tooltip(cells)
         return None
 
     def headerData(
@@ -214,16 +241,18 @@ class MatrixModel(QAbstractTableModel):
     ) -> Any:
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
+        tip = role == Qt.ItemDataRole.ToolTipRole
         if orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(self._data.columns):
                 prompt_id, model_id = self._data.columns[section]
-                return f"{prompt_id}\n{model_id}"
+                return f"{prompt_id} × {model_id}" if tip else f"{prompt_id}\n{model_id}"
             return None
         if 0 <= section < len(self._data.rows):
             row = self._data.rows[section]
-            if role == Qt.ItemDataRole.ToolTipRole:
+            if tip:  # the full name (the header may elide it), the id and the tags
                 tags = f" [{', '.join(row.tags)}]" if row.tags else ""
-                return f"{row.id}{tags}"
+                case = f"\ncase {row.id}" if row.label != row.id else ""
+                return f"{row.label}{case}{tags}"
             return row.label
         return None
 
@@ -236,6 +265,17 @@ def _display(cells: Sequence[CellResult]) -> str:
         return f"{mark} {preview(text)}"
     passes = sum(c.passed for c in cells)
     return f"{passes}/{len(cells)} {preview(cells[0].output)}"
+
+
+def _tooltip(cells: Sequence[CellResult]) -> str:
+    cell = cells[0]
+    text = cell.error if cell.status == "error" and cell.error else cell.output
+    tip = f"{cell.reason}\n\n{text[:1000]}"
+    if len(cells) == 1:
+        return tip
+    passes = sum(c.passed for c in cells)
+    flaky = " (flaky: the samples disagree)" if 0 < passes < len(cells) else ""
+    return f"{passes} of {len(cells)} samples passed{flaky}. Repeat 1:\n{tip}"
 
 
 def _color(cells: Sequence[CellResult]) -> QColor:
@@ -267,6 +307,11 @@ class MatrixFilter(QSortFilterProxyModel):
         self.beginFilterChange()
         self._tag = tag
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    @property
+    def regressed(self) -> frozenset[str] | None:
+        """The cases kept by the regressions filter; None: it keeps all."""
+        return self._regressed
 
     def set_regressed(self, case_ids: frozenset[str] | None) -> None:
         """Show only these cases (those that regressed against a baseline run); None: all."""

@@ -1,6 +1,7 @@
 """The Evaluations page's "Regressions vs" filter: when a baseline run is chosen in the
 :class:`~workbench.ui.evals.grid_panel.GridPanel`, the shown run is compared with it in the
-background and the grid keeps only the cases that passed in the baseline and fail now.
+background and the grid keeps only the cases that passed in the baseline and fail now (saying
+so in its middle when there are none).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class RegressionsController(QObject):
     def _on_grid_panel_baseline_chosen(self, baseline: int | None) -> None:
         shown = self._shown_run()
         if baseline is None or shown is None:
-            self.grid_panel.filter.set_regressed(None)
+            self.grid_panel.show_regressed(None)
             return
         self.context.run(
             lambda task: find_regressions(task, baseline, shown),
@@ -53,7 +54,7 @@ class RegressionsController(QObject):
     def _on_regressions_found(self, found: Regressions) -> None:
         if found.run_b != self._shown_run() or self.grid_panel.baseline() != found.run_a:
             return  # the user moved on
-        self.grid_panel.filter.set_regressed(found.case_ids)
+        self.grid_panel.show_regressed(found.case_ids)
         self.status_changed.emit(
             f"Against run #{found.run_a}: {found.n_regressed} cells regressed, "
             f"{found.n_fixed} fixed."

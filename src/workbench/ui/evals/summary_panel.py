@@ -1,17 +1,21 @@
 """Per-column statistics: a table (pass rate with its Wilson 95% interval, latency, tokens/s),
 the paired comparisons between columns and the flaky cells, a bar chart of pass rates with
 interval bars, and the distributions of latency and tokens/s per column (one dot per cell).
-pyqtgraph is imported only when the chart is first shown (it costs about half a second)."""
+pyqtgraph is imported only when the chart is first shown (it costs about half a second).
+
+With repeats a case is sampled several times: the statistics count samples, and the table's
+Cases column says how many distinct cases they come from ("2 (4 samples)"). The charts take
+the palette's colours (:mod:`workbench.ui.widgets.themed_plot`) and follow a theme change."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QHeaderView,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -21,7 +25,10 @@ from PySide6.QtWidgets import (
 
 from workbench.evals import CellResult, ColumnStats, RunSummary, summarize_cells
 from workbench.ui.error_dialogs import report_exception
+from workbench.ui.evals.column_fit import ColumnFitter
 from workbench.ui.evals.comparisons_view import ComparisonsView, short_labels
+from workbench.ui.prompts.colors import error_color
+from workbench.ui.widgets.themed_plot import plot_colors, style_plot, themed_plot
 
 if TYPE_CHECKING:
     from workbench.ui.context import AppContext
@@ -32,6 +39,9 @@ DISTRIBUTIONS = {
     "Latency": ("evalLatencyChart", "Latency (s)", "total_seconds"),
     "Tokens/s": ("evalSpeedChart", "Tokens/s", "tokens_per_second"),
 }
+#: A threshold label sits above its line up to this pass rate, below it higher up (the view
+#: ends at 1.05).
+THRESHOLD_LABEL_ABOVE_UP_TO = 0.95
 #: Up to this many cells the statistics are computed at once on the GUI thread (~20 ms).
 SYNC_CELLS = 2_000
 HEADERS = (
@@ -41,9 +51,20 @@ HEADERS = (
     "Errors",
     "Pass rate",
     "95% interval",
-    "Mean score",
-    "Median latency",
-    "Median tokens/s",
+    "Score",
+    "Latency",
+    "Tokens/s",
+)
+HEADER_TIPS = (
+    "prompt × model",
+    "Distinct cases, and the samples they gave when a case ran more than once (repeats)",
+    "Samples that passed (with repeats, each sample of a case counts)",
+    "Samples whose generation failed",
+    "Samples that passed, of those that ran",
+    "Wilson 95% interval of the pass rate",
+    "Mean score of the samples",
+    "Median time per sample, seconds",
+    "Median tokens per second",
 )
 
 
@@ -55,11 +76,39 @@ def _number(value: float | None, unit: str = "", digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}{unit}"
 
 
-def stats_row(stats: ColumnStats, label: str | None = None) -> list[str]:
-    """The table's texts for one column (named ``label``, by default ``prompt × model``)."""
+Summary = tuple[RunSummary, dict[Column, int]]
+
+
+def summarize(
+    cells: Sequence[CellResult], columns: Sequence[Column], threshold: float | None
+) -> Summary:
+    """The core's summary of ``cells`` and each column's distinct cases (fine on a worker)."""
+    return summarize_cells(cells, columns, threshold=threshold), case_counts(cells)
+
+
+def case_counts(cells: Sequence[CellResult]) -> dict[Column, int]:
+    """The distinct cases with a sample in each column (plain Python: fine on a worker)."""
+    cases: dict[Column, set[str]] = defaultdict(set)
+    for cell in cells:
+        cases[cell.column].add(cell.case_id)
+    return {column: len(ids) for column, ids in cases.items()}
+
+
+def cases_text(n_cases: int | None, n_samples: int) -> str:
+    """``2``, or ``2 (4 samples)`` when the cases ran more than once."""
+    if n_cases is None or n_cases == n_samples:
+        return str(n_samples)
+    return f"{n_cases} ({n_samples} samples)"
+
+
+def stats_row(
+    stats: ColumnStats, label: str | None = None, n_cases: int | None = None
+) -> list[str]:
+    """The table's texts for one column (named ``label``, by default ``prompt × model``;
+    ``n_cases``: its distinct cases, when known)."""
     return [
         label or stats.label,
-        str(stats.n),
+        cases_text(n_cases, stats.n),
         str(stats.passed),
         str(stats.errors),
         _percent(stats.pass_rate),
@@ -76,17 +125,25 @@ class SummaryModel(QStandardItemModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(0, len(HEADERS), parent)
         self.setHorizontalHeaderLabels(list(HEADERS))
+        for section, tip in enumerate(HEADER_TIPS):
+            self.setHeaderData(section, Qt.Orientation.Horizontal, tip, Qt.ItemDataRole.ToolTipRole)
         self.stats: tuple[ColumnStats, ...] = ()
         self.labels: dict[Column, str] = {}
+        self.cases: dict[Column, int] = {}
 
-    def set_stats(self, stats: Sequence[ColumnStats]) -> None:
-        """Show these columns' statistics."""
+    def set_stats(
+        self, stats: Sequence[ColumnStats], cases: dict[Column, int] | None = None
+    ) -> None:
+        """Show these columns' statistics (``cases``: each column's distinct cases)."""
         self.stats = tuple(stats)
+        self.cases = dict(cases or {})
         self.labels = short_labels([(s.prompt_id, s.model_id) for s in self.stats])
         self.setRowCount(0)
         for column in self.stats:
-            label = self.labels.get((column.prompt_id, column.model_id))
-            items = [QStandardItem(text) for text in stats_row(column, label)]
+            key = (column.prompt_id, column.model_id)
+            label = self.labels.get(key)
+            n_cases = self.cases.get(key, 0) if cases is not None else None
+            items = [QStandardItem(text) for text in stats_row(column, label, n_cases)]
             items[0].setToolTip(column.label)
             for item in items:
                 item.setEditable(False)
@@ -113,7 +170,7 @@ class SummaryPanel(QWidget):
         self.table.setObjectName("evalSummaryTable")
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.fitter = ColumnFitter(self.table, shrinkable=(0,))
         self.comparisons = ComparisonsView()
         self.summary: RunSummary | None = None
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -142,7 +199,7 @@ class SummaryPanel(QWidget):
         self._cells = list(cells)
         self._columns, self._threshold = list(columns), threshold
         if len(self._cells) <= SYNC_CELLS:
-            self._show_summary(summarize_cells(self._cells, self._columns, threshold=threshold))
+            self._show_summary(summarize(self._cells, self._columns, threshold))
         elif not self.isVisible():
             self._stale = True
         else:
@@ -151,9 +208,7 @@ class SummaryPanel(QWidget):
     def _compute_large(self) -> None:
         self._stale = False
         if self.context is None:
-            self._show_summary(
-                summarize_cells(self._cells, self._columns, threshold=self._threshold)
-            )
+            self._show_summary(summarize(self._cells, self._columns, self._threshold))
             return
         if self._computing:
             return  # its result is for older cells: _on_large_summary starts the next one
@@ -161,12 +216,12 @@ class SummaryPanel(QWidget):
         generation = self._generation
         cells, columns, threshold = self._cells, self._columns, self._threshold
         self.context.run(
-            lambda _task: summarize_cells(cells, columns, threshold=threshold),
+            lambda _task: summarize(cells, columns, threshold),
             parent=self,
             success=lambda summary: self._on_large_summary(summary, generation),
         ).failure(self._on_large_summary_failed).run_in_background()
 
-    def _on_large_summary(self, summary: RunSummary, generation: int) -> None:
+    def _on_large_summary(self, summary: Summary, generation: int) -> None:
         self._computing = False
         if generation == self._generation:
             self._show_summary(summary)
@@ -180,10 +235,11 @@ class SummaryPanel(QWidget):
         self._computing = False
         report_exception(error, self)
 
-    def _show_summary(self, summary: RunSummary) -> None:
+    def _show_summary(self, summary_and_cases: Summary) -> None:
+        summary, cases = summary_and_cases
         self._shown_generation = self._generation
         self.summary = summary
-        self.model.set_stats(summary.columns)
+        self.model.set_stats(summary.columns, cases)
         self.comparisons.set_results(summary.comparisons, summary.flaky, self.model.labels)
         if self.chart is not None:
             self._draw_chart()
@@ -219,14 +275,19 @@ class SummaryPanel(QWidget):
         return self._current_plot()
 
     def _plot(self, name: str, label: str) -> Any:
-        import pyqtgraph as pg
+        return themed_plot(name, label, self.palette())
 
-        widget = pg.PlotWidget(background="w")
-        widget.setObjectName(name)
-        widget.setLabel("left", label)
-        widget.setMouseEnabled(x=False, y=False)
-        widget.hideButtons()
-        return widget
+    def _plots(self) -> list[Any]:
+        return [p for p in (self.chart, self.latency_chart, self.speed_chart) if p is not None]
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Give the charts the new palette's colours after a theme change."""
+        super().changeEvent(event)
+        changed = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if event.type() in changed and getattr(self, "charts", None) is not None:
+            for plot in self._plots():
+                style_plot(plot, self.palette())
+            self._draw_chart()
 
     def _current_plot(self) -> Any:
         """The plot of the current chart tab, made on first use."""
@@ -292,6 +353,9 @@ class SummaryPanel(QWidget):
         chart.addItem(pg.BarGraphItem(x=xs, height=heights, width=0.6, brush="#7fb3e6"))
         import numpy as np
 
+        _background, foreground = plot_colors(self.palette())
+        alarm = error_color(self.palette())
+
         chart.addItem(
             pg.ErrorBarItem(
                 x=np.array(xs, dtype=float),
@@ -299,7 +363,7 @@ class SummaryPanel(QWidget):
                 top=np.array([s.ci_high - h for s, h in zip(stats, heights, strict=True)]),
                 bottom=np.array([h - s.ci_low for s, h in zip(stats, heights, strict=True)]),
                 beam=0.2,
-                pen=pg.mkPen("#333333", width=1.5),
+                pen=pg.mkPen(foreground, width=1.5),
             )
         )
         threshold = self.summary.threshold if self.summary is not None else None
@@ -307,12 +371,19 @@ class SummaryPanel(QWidget):
             line = pg.InfiniteLine(
                 pos=threshold,
                 angle=0,
-                pen=pg.mkPen("#b3261e", width=1, style=Qt.PenStyle.DashLine),
-                label=f"threshold {threshold:.0%}",
-                labelOpts={"position": 0.95, "color": "#b3261e"},
+                pen=pg.mkPen(alarm, width=1, style=Qt.PenStyle.DashLine),
             )
             line.setObjectName("evalThresholdLine")
             chart.addItem(line)
+            # Right-aligned at the view's right edge, above the line (below it near the top),
+            # so the whole label stays in the view.
+            above = threshold <= THRESHOLD_LABEL_ABOVE_UP_TO
+            label = pg.TextItem(
+                f"threshold {threshold:.0%}", color=alarm, anchor=(1, 1 if above else 0)
+            )
+            label.setObjectName("evalThresholdLabel")
+            label.setPos(len(stats) - 0.45, threshold)
+            chart.addItem(label)
         axis = chart.getAxis("bottom")
         axis.setTicks([[(x, self._label(s)) for x, s in zip(xs, stats, strict=True)]])
         chart.setXRange(-0.6, len(stats) - 0.4)
@@ -322,6 +393,7 @@ class SummaryPanel(QWidget):
         import pyqtgraph as pg
 
         chart.clear()
+        alarm = error_color(self.palette())
         stats = self.model.stats
         place = {(s.prompt_id, s.model_id): x for x, s in enumerate(stats)}
         xs: list[float] = []
@@ -341,6 +413,6 @@ class SummaryPanel(QWidget):
         for x, values in by_column.items():
             values.sort()
             median = values[len(values) // 2]
-            chart.plot([x - 0.3, x + 0.3], [median, median], pen=pg.mkPen("#b3261e", width=2))
+            chart.plot([x - 0.3, x + 0.3], [median, median], pen=pg.mkPen(alarm, width=2))
         chart.getAxis("bottom").setTicks([[(x, self._label(s)) for x, s in enumerate(stats)]])
         chart.setXRange(-0.6, max(1, len(stats)) - 0.4)
