@@ -35,6 +35,7 @@ from workbench.ui.pages.models_page import ModelsPage
 from workbench.ui.pages.playground_page import PlaygroundPage
 from workbench.ui.preferences import Preferences
 from workbench.ui.settings_dialog import SettingsDialog
+from workbench.ui.shortcuts_dialog import ShortcutsDialog
 from workbench.ui.status_bar import WorkbenchStatusBar
 from workbench.ui.theme import apply_theme
 from workbench.ui.unsaved_edits import (
@@ -42,26 +43,6 @@ from workbench.ui.unsaved_edits import (
     UnsavedEdits,
     ask_about_unsaved_edits,
     find_unsaved_edits,
-)
-
-SHORTCUTS_HELP = (
-    ("Ctrl+1 … Ctrl+7", "Switch pages"),
-    ("Ctrl+Enter", "Send the message (Playground)"),
-    ("Esc", "Stop the reply (Playground); cancel the run (Evaluations, Bias)"),
-    ("Ctrl+N", "New conversation"),
-    ("Ctrl+Shift+C", "Copy the last reply"),
-    ("Ctrl+O", "Add a model"),
-    ("Ctrl+L", "Load the selected model"),
-    ("Ctrl+S", "Save the prompt as a new version (Prompts)"),
-    ("Ctrl+F", "Search the prompts (Prompts)"),
-    ("Ctrl+R", "Run… (Evaluations, Bias)"),
-    ("F5", "Read the suites and runs again (Evaluations, Bias)"),
-    ("Ctrl+Shift+S", "New suite… (Evaluations)"),
-    ("Insert, Ctrl+Shift+N", "Add a case (Evaluations › Suite)"),
-    ("Delete", "Delete the selected cases (Evaluations › Suite)"),
-    ("Ctrl+,", "Settings"),
-    ("Ctrl+B", "Show or hide the sidebar"),
-    ("Ctrl+Q", "Quit"),
 )
 
 
@@ -246,16 +227,12 @@ class MainWindow(QMainWindow):
         return dialog
 
     @Slot()
-    def show_shortcuts(self) -> None:
-        """List the keyboard shortcuts."""
-        rows = "".join(
-            f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS_HELP
-        )
-        box = QMessageBox(
-            QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=self
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """List the keyboard shortcuts (non-blocking)."""
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     @Slot()
     def show_about(self) -> None:

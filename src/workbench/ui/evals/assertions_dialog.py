@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
+import yaml
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.evals import assertion_types, build_assertion
-from workbench.evals.assertions import InvalidAssertionError
+from workbench.evals.assertions import InvalidAssertionError, get_assertion_type
 from workbench.evals.suite import NEGATION_PREFIX
 from workbench.ui.prompts.colors import error_color
 
@@ -40,33 +42,87 @@ _FIELD_COLUMNS = {"type": TYPE, "value": VALUE, "threshold": THRESHOLD, "weight"
 _HEADER_TIPS = (
     "Checked: the assertion passes when the check fails (the not- prefix)",
     "What is checked; hover over a type in the list for what it does",
-    "Text as is, or JSON when it reads as a JSON list, object, number or quoted text",
+    "Text as is; a list or mapping as JSON or YAML ([a, b], {min: 1, max: 200}); a number",
     "For similar, levenshtein, llm-rubric and latency",
     "How much the assertion counts in the case's score (default 1; 0: informational)",
     "A name to group scores by across cases (optional)",
 )
 
 
-def parse_value(text: str) -> Any:
-    """What a Value cell means: JSON when it reads as a JSON list, object, number or quoted
-    text (so ``["a", "b"]`` is a list and ``"42"`` is text), otherwise the text as typed; an
-    empty cell is no value."""
+ValueShape = Literal["text", "texts", "any"]
+
+
+@cache
+def value_shape(type_name: str | None) -> ValueShape:
+    """How a type's Value cell reads: ``text`` (one text, taken as typed: a regex ``[abc]``
+    or a ``contains`` value ``yes`` stays that text), ``texts`` (a list whose items are all
+    texts) or ``any`` (numbers, lists, mappings: ``length``, ``equals``, ``json-schema``...).
+
+    Found by asking the type's own validation, so it follows the core's rules: a type that
+    takes ``"x"`` but refuses ``["x"]`` takes one text; one that makes ``"x"`` a list takes
+    texts."""
+    kind = get_assertion_type(type_name) if type_name else None
+    if kind is None:
+        return "any"
+    try:
+        checked = kind.validate("x", None)
+    except InvalidAssertionError:
+        return "any"
+    if isinstance(checked, list):
+        return "texts"
+    try:
+        kind.validate(["x"], None)
+    except InvalidAssertionError:
+        return "text"
+    return "any"
+
+
+def _json_text(text: str) -> str | None:
+    """The text a JSON string literal (``"42"``) stands for; None when ``text`` is not one."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, str) else None
+
+
+def parse_value(text: str, type_name: str | None = None) -> Any:
+    """What a Value cell means for an assertion of type ``type_name``; an empty cell is no
+    value.
+
+    A list or mapping is read as YAML flow (JSON is a subset), so the suite files' forms work:
+    ``{max: 200}``, ``[bulb, plug]``. A lone value is a JSON number or quoted text (``3``,
+    ``"42"``), otherwise the text as typed (``true``, ``yes`` stay text: no type here takes a
+    boolean). Types that take one text (:func:`value_shape`) take the cell as typed, unless it
+    is quoted; the items of a list of texts stay the texts typed (``[yes, 007]``)."""
     if not text.strip():
         return None
+    shape = value_shape(type_name)
+    if shape == "text":
+        quoted = _json_text(text)
+        return text if quoted is None else quoted
+    if text.strip()[:1] in ("[", "{"):
+        loader = yaml.BaseLoader if shape == "texts" else yaml.SafeLoader
+        try:
+            parsed = yaml.load(text, Loader=loader)  # safe and base loaders only
+        except yaml.YAMLError:
+            return text
+        if isinstance(parsed, list | dict):
+            return parsed
     try:
         parsed = json.loads(text)
     except ValueError:
         return text
-    if isinstance(parsed, bool) or not isinstance(parsed, list | dict | int | float | str):
+    if isinstance(parsed, bool) or not isinstance(parsed, int | float | str):
         return text  # true, false and null stay text: the types here never take them
     return parsed
 
 
-def value_text(value: Any) -> str:
+def value_text(value: Any, type_name: str | None = None) -> str:
     """The Value cell for ``value``: the inverse of :func:`parse_value`."""
     if value is None:
         return ""
-    if isinstance(value, str) and parse_value(value) == value:
+    if isinstance(value, str) and parse_value(value, type_name) == value:
         return value
     return json.dumps(value, ensure_ascii=False)
 
@@ -86,11 +142,12 @@ class _Row:
 def _row_from_dict(assertion: dict[str, Any]) -> _Row:
     name = str(assertion.get("type", ""))
     negate = name.startswith(NEGATION_PREFIX)
+    base_name = name[len(NEGATION_PREFIX) :] if negate else name
     threshold, weight = assertion.get("threshold"), assertion.get("weight")
     return _Row(
         negate,
-        name[len(NEGATION_PREFIX) :] if negate else name,
-        value_text(assertion.get("value")),
+        base_name,
+        value_text(assertion.get("value"), base_name),
         "" if threshold is None else f"{threshold:g}",
         "" if weight is None else f"{weight:g}",
         str(assertion.get("metric") or ""),
@@ -114,7 +171,7 @@ def build_row(row: _Row) -> dict[str, Any]:
     weight = _number(row.weight, "weight")
     built = build_assertion(
         (NEGATION_PREFIX if row.negate else "") + row.type,
-        parse_value(row.value),
+        parse_value(row.value, row.type),
         threshold=_number(row.threshold, "threshold"),
         weight=1.0 if weight is None else weight,
         metric=row.metric.strip() or None,

@@ -8,10 +8,11 @@ selected; the page decides what the buttons do.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -30,6 +31,10 @@ from workbench.ui.evals.tasks import Library
 RunRole = Qt.ItemDataRole.UserRole + 1
 #: Runs also hold the whole EvalRun (its status decides whether Resume applies).
 RunObjectRole = Qt.ItemDataRole.UserRole + 2
+#: The running run's line in the runs list follows its cells at most this often.
+RUN_LINE_MS = 250
+NO_SUITES_HINT = "No suites yet: press New suite… (Ctrl+Shift+S) or Import… a suite file."
+NO_RUNS_HINT = "No runs yet: select a suite and press Run suite… (Ctrl+R)."
 _FORMAT_NAMES = {"csv": "CSV", "jsonl": "JSON Lines"}
 #: A save dialog filter per export format, built from the formats the headless API knows.
 EXPORT_FILTERS = {fmt: f"{_FORMAT_NAMES.get(fmt, fmt.upper())} (*.{fmt})" for fmt in EXPORT_FORMATS}
@@ -64,6 +69,33 @@ def ask_export_target(parent: QWidget, run: EvalRun, folder: Path) -> tuple[Path
     return export_target(path, chosen) if path else None
 
 
+class HintListView(QListView):
+    """A list view that says what to do while its model is empty (Qt's views have no
+    placeholder text of their own)."""
+
+    def __init__(self, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hint = hint
+
+    def hint_shown(self) -> bool:
+        """Whether the hint shows: the list is empty."""
+        model = self.model()
+        return bool(self.hint) and (model is None or model.rowCount() == 0)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Paint the rows, or the hint when there are none."""
+        super().paintEvent(event)
+        if not self.hint_shown():
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        margin = 8
+        area = self.viewport().rect().adjusted(margin, margin, -margin, -margin)
+        flags = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter
+        painter.drawText(area, int(flags) | int(Qt.TextFlag.TextWordWrap), self.hint)
+        painter.end()
+
+
 class LibraryPanel(QWidget):
     """Suites and runs with their buttons, the run's progress bar and the status line."""
 
@@ -73,15 +105,21 @@ class LibraryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.running = False
+        # The running run's (id, done, total), shown on its line in the runs list.
+        self._live: tuple[int, int, int] | None = None
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.setInterval(RUN_LINE_MS)
+        self._live_timer.timeout.connect(self._on_live_timer_timeout)
         self.suites_model = QStandardItemModel(self)
-        self.suites_view = QListView()
+        self.suites_view = HintListView(NO_SUITES_HINT)
         self.suites_view.setObjectName("evalSuites")
         self.suites_view.setModel(self.suites_model)
         self.suites_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.suites_view.selectionModel().currentChanged.connect(self._on_suites_current_changed)
         self.suites_view.setToolTip("The stored suites (F5 reads them again)")
         self.runs_model = QStandardItemModel(self)
-        self.runs_view = QListView()
+        self.runs_view = HintListView(NO_RUNS_HINT)
         self.runs_view.setObjectName("evalRuns")
         self.runs_view.setModel(self.runs_model)
         self.runs_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
@@ -122,8 +160,11 @@ class LibraryPanel(QWidget):
             "Export…", "evalExportButton", "Write the selected run's cells to a CSV or JSONL file"
         )
         self.progress = QProgressBar()
+        self.progress.setObjectName("evalProgress")
         self.progress.setTextVisible(True)
+        self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat("")  # no run yet: an empty bar, not "0%"
         self.status = QLabel("Select a suite and press Run, or pick an earlier run.")
         self.status.setObjectName("evalStatus")
         self.status.setWordWrap(True)
@@ -195,7 +236,25 @@ class LibraryPanel(QWidget):
             if run.id == shown_run_id:
                 self.runs_view.setCurrentIndex(item.index())
         self.runs_view.selectionModel().blockSignals(False)
+        self._show_live_run()  # the store may lag behind the cells shown already
         self.update_buttons()
+
+    def update_run(self, run: EvalRun) -> None:
+        """Show ``run`` as it is now on its line of the runs list (when listed)."""
+        for row in range(self.runs_model.rowCount()):
+            item = self.runs_model.item(row)
+            if item.data(RunRole) == run.id:
+                item.setText(run_label(run))
+                item.setToolTip(run_label(run) + (f"\n{run.error}" if run.error else ""))
+                item.setData(run, RunObjectRole)
+                return
+
+    def show_run_progress(self, run_id: int, done: int, total: int) -> None:
+        """The running run ``run_id`` has ``done`` of ``total`` cells: its line says so soon
+        (at most every :data:`RUN_LINE_MS`, however fast cells finish)."""
+        self._live = (run_id, done, total)
+        if not self._live_timer.isActive():
+            self._live_timer.start()
 
     def select_suite(self, name: str) -> bool:
         """Make the suite called ``name`` current; False when there is none."""
@@ -230,13 +289,34 @@ class LibraryPanel(QWidget):
     @Slot(int, int)
     def set_progress(self, done: int, total: int) -> None:
         """Show ``done`` of ``total`` cells (``total`` 0: not known yet)."""
+        self.progress.setFormat("%v/%m cells · %p%")
         self.progress.setRange(0, total)
         self.progress.setValue(done)
+
+    def settle_progress(self) -> None:
+        """A run broke off: keep the cells it got to; a busy bar (nothing known) stops."""
+        if self.progress.maximum() == 0:
+            self.set_progress(0, 1)
 
     def set_running(self, running: bool) -> None:
         """Whether a run executes in this window (one at a time)."""
         self.running = running
+        if not running:
+            self._live_timer.stop()
+            self._show_live_run()
+            self._live = None
         self.update_buttons()
+
+    def _show_live_run(self) -> None:
+        if self._live is None:
+            return
+        run_id, done, total = self._live
+        for row in range(self.runs_model.rowCount()):
+            run = self.runs_model.item(row).data(RunObjectRole)
+            if isinstance(run, EvalRun) and run.id == run_id:
+                if run.status == "running" and (run.n_done, run.n_cells) != (done, total):
+                    self.update_run(dataclasses.replace(run, n_done=done, n_cells=total))
+                return
 
     def update_buttons(self) -> None:
         """Enable what applies to the selection and the running state."""
@@ -251,6 +331,10 @@ class LibraryPanel(QWidget):
         self.export_button.setEnabled(run is not None)
 
     # -- slots ------------------------------------------------------------------------------
+    @Slot()
+    def _on_live_timer_timeout(self) -> None:
+        self._show_live_run()
+
     @Slot(QModelIndex, QModelIndex)
     def _on_suites_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         self.update_buttons()

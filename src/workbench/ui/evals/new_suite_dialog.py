@@ -49,6 +49,16 @@ def name_problem(name: str, taken: frozenset[str]) -> str | None:
     return None
 
 
+def free_name(taken: frozenset[str], base: str = "my-suite") -> str:
+    """``base``, or ``base-2``, ``base-3``… : the first that no suite has (a placeholder that
+    names an existing suite would suggest a name the dialog then refuses)."""
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}-{number}"
+    return name
+
+
 class NewSuiteDialog(QDialog):
     """Ask for a new suite. Create emits :attr:`submitted` and keeps the dialog open while the
     suite is stored: :meth:`stored` closes it, :meth:`refused` says why not and keeps every
@@ -64,7 +74,7 @@ class NewSuiteDialog(QDialog):
         self.storing = False  # submitted, not yet stored or refused
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("newSuiteName")
-        self.name_edit.setPlaceholderText("support-reply-smoke")
+        self.name_edit.setPlaceholderText(f"e.g. {free_name(choices.suite_names)}")
         self.name_edit.setToolTip("Letters, digits and . _ : / ~ - ; unique among the suites")
         self.description_edit = QLineEdit()
         self.description_edit.setObjectName("newSuiteDescription")

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.evals import EvalSuite, PromptSpec, RunOptions
+from workbench.evals.assertions import get_assertion_type
+from workbench.evals.snapshot import merge_defaults
 from workbench.ui.evals.tasks import RunChoices
 from workbench.ui.prompts.colors import error_color
 
@@ -57,6 +59,36 @@ def _prompt_note(spec: PromptSpec) -> str:
     return "" if spec.ref == spec.id else str(spec.ref)
 
 
+MISSING_MODEL = "not in the inventory"
+MISSING_PROMPT = "not stored"
+
+
+def missing_line(models: list[str], prompts: list[str], judge: str | None) -> str:
+    """What the dialog says about the suite's columns a run could not use, and how to fix it
+    ("" when every one is there)."""
+    parts = []
+    if models:
+        listed = ", ".join(models)
+        parts.append(
+            f"{plural(len(models), 'model')} not in the inventory ({listed}): add "
+            f"{'it' if len(models) == 1 else 'them'} on the Models page."
+        )
+    if prompts:
+        listed = ", ".join(prompts)
+        parts.append(
+            f"{plural(len(prompts), 'prompt version')} not stored ({listed}): save "
+            f"{'it' if len(prompts) == 1 else 'them'} on the Prompts page."
+        )
+    if judge is not None:
+        parts.append(
+            f"The judge model {judge} is not in the inventory: add it on the Models page, or "
+            "pick another judge on the Suite tab."
+        )
+    if models or prompts:
+        parts.append("Missing columns are left out of the run (or remove them on the Suite tab).")
+    return " ".join(parts)
+
+
 class RunDialog(QDialog):
     """Pick a run's columns and cases; :meth:`options` gives the answer once accepted."""
 
@@ -68,10 +100,18 @@ class RunDialog(QDialog):
         suite = choices.suite.suite
         self.suite: EvalSuite = suite
 
+        # Suite columns the store cannot give (a model not in the inventory, a prompt version
+        # not stored) are shown, unchecked and disabled: checked, the run would fail to start.
+        self.missing_prompts = list(choices.missing_prompts)
+        self.missing_models = list(choices.missing_models)
         self.prompt_list = self._choice_list("evalRunPrompts")
         self._add_header(self.prompt_list, "In the suite")
         for spec in suite.prompts:
-            self._add_choice(self.prompt_list, spec.id, _prompt_note(spec), checked=True)
+            if spec.id in self.missing_prompts:
+                note = ", ".join(part for part in (_prompt_note(spec), MISSING_PROMPT) if part)
+                self._add_missing(self.prompt_list, spec.id, note, "Save it on the Prompts page")
+            else:
+                self._add_choice(self.prompt_list, spec.id, _prompt_note(spec), checked=True)
         # A stored reference the suite already uses would pick that same column (the runner
         # matches suite prompts first), so offering it again could only make a duplicate.
         taken = {spec.id for spec in suite.prompts} | {spec.ref for spec in suite.prompts}
@@ -87,7 +127,11 @@ class RunDialog(QDialog):
             note = "" if model.name == model.id else model.name
             if model.load or model.sampling:
                 note = ", ".join(part for part in (note, "own settings") if part)
-            self._add_choice(self.model_list, model.id, note, checked=True)
+            if model.id in self.missing_models:
+                note = ", ".join(part for part in (note, MISSING_MODEL) if part)
+                self._add_missing(self.model_list, model.id, note, "Add it on the Models page")
+            else:
+                self._add_choice(self.model_list, model.id, note, checked=True)
         # Same reason as for prompts: a suite model's id or name would select that column.
         used = {model.id for model in suite.models} | {model.name for model in suite.models}
         others = [name for name in choices.model_names if name not in used]
@@ -150,7 +194,12 @@ class RunDialog(QDialog):
         self.count_label.setFont(bold)
         self.reason_label = QLabel()
         self.reason_label.setObjectName("evalRunReason")
+        self.reason_label.setWordWrap(True)
         self.reason_label.setStyleSheet(f"color: {error_color(self.palette()).name()};")
+        self.missing_label = QLabel()
+        self.missing_label.setObjectName("evalRunMissing")
+        self.missing_label.setWordWrap(True)
+        self.missing_label.setStyleSheet(f"color: {error_color(self.palette()).name()};")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -183,6 +232,7 @@ class RunDialog(QDialog):
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(lists, 1)
+        layout.addWidget(self.missing_label)
         layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(self.count_label)
@@ -231,12 +281,37 @@ class RunDialog(QDialog):
             models=() if models == own_models else models,
         )
 
+    def missing_judge(self) -> str | None:
+        """The judge model the chosen cases need when the inventory lacks it, else None: the
+        suite's own judge always, its first model when a chosen case needs a judge."""
+        judge = self.choices.missing_judge
+        if judge is None or self.suite.judge is not None:
+            return judge
+        tags = set(self.checked_tags())
+        cases = [case for case in self.suite.cases if not tags or tags & set(case.tags)]
+        needs = any(
+            (kind := get_assertion_type(assertion.type)) is not None and kind.needs_judge
+            for case in cases
+            for assertion in merge_defaults(self.suite, case).assertions
+        )
+        return judge if needs else None
+
     def problem(self) -> str:
         """Why the run cannot start yet ("" when it can)."""
+        missing = [
+            value
+            for value in (*self.checked_prompts(), *self.checked_models())
+            if value in self.missing_prompts or value in self.missing_models
+        ]
+        if missing:
+            return f"Uncheck {', '.join(missing)}: the store does not have it."
         if not self.checked_prompts():
             return "Check at least one prompt."
         if not self.checked_models():
             return "Check at least one model."
+        judge = self.missing_judge()
+        if judge is not None:
+            return f"The judge model {judge} is not in the inventory."
         return ""
 
     # -- building ---------------------------------------------------------------------------
@@ -270,7 +345,20 @@ class RunDialog(QDialog):
         item.setToolTip(value)
         widget.addItem(item)
 
+    @staticmethod
+    def _add_missing(widget: QListWidget, value: str, note: str, fix: str) -> None:
+        item = QListWidgetItem(f"{value}   ({note})")
+        # Shown but neither enabled nor checked: the run cannot use it.
+        item.setFlags(Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Unchecked)
+        item.setData(ChoiceRole, value)
+        item.setToolTip(f"{value}: {note}. {fix}, or remove it from the suite on the Suite tab.")
+        widget.addItem(item)
+
     def _update(self) -> None:
+        missing = missing_line(self.missing_models, self.missing_prompts, self.missing_judge())
+        self.missing_label.setText(missing)
+        self.missing_label.setVisible(bool(missing))
         self.count_label.setText(
             cell_count_line(
                 len(self.checked_prompts()),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -93,8 +93,15 @@ class SuiteEditor(QWidget):
         self.problem_label.hide()
         self.save_button = QPushButton("Save as new version")
         self.save_button.setObjectName("evalSaveCasesButton")
-        self.save_button.setToolTip("Store the edited settings and cases as a new version")
+        self.save_button.setToolTip("Store the edited settings and cases as a new version (Ctrl+S)")
         self.save_button.clicked.connect(self._on_save_button_clicked)
+        # Ctrl+S wherever the focus is while the tab is shown (a window shortcut of a hidden
+        # widget does not fire, so the Prompts page keeps its own Ctrl+S).
+        self.save_action = QAction("Save as new version", self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.save_action.triggered.connect(self._on_save_button_clicked)
+        self.addAction(self.save_action)
         self.revert_button = QPushButton("Revert")
         self.revert_button.setToolTip("Drop the edits and show the stored suite again")
         self.revert_button.clicked.connect(self._on_revert_button_clicked)
@@ -239,6 +246,7 @@ class SuiteEditor(QWidget):
         self.settings.setEnabled(open_)
         self.cases.set_open(open_ and not self.importing)
         self.save_button.setEnabled(open_ and self.dirty and not self.importing)
+        self.save_action.setEnabled(self.save_button.isEnabled())
         self.revert_button.setEnabled(open_ and self.dirty)
 
     def _edited(self) -> None:

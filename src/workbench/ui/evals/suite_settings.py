@@ -199,6 +199,8 @@ class SuiteSettingsForm(QWidget):
             self.assertions_dialog.reject()
         self._filling = True
         self.description_edit.setText(suite.description)
+        # setText leaves the cursor at the end: a long description would show only its end.
+        self.description_edit.setCursorPosition(0)
         inline = any(spec.content is not None for spec in suite.prompts)
         self.prompts.set_columns(
             [(spec.to_dict(), prompt_note(spec)) for spec in suite.prompts],
@@ -217,6 +219,7 @@ class SuiteSettingsForm(QWidget):
         self._set_judge(suite.judge)
         vars_text = json.dumps(dict(suite.default_vars), ensure_ascii=False)
         self.default_vars_edit.setText(vars_text if suite.default_vars else "")
+        self.default_vars_edit.setCursorPosition(0)
         self._default_assertions = [a.to_dict() for a in suite.default_assertions]
         self._show_default_assertions()
         self.dirty = False

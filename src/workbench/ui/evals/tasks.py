@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.errors import NotFoundError
 from workbench.evals import (
     CellResult,
     EvalRun,
@@ -33,7 +34,7 @@ from workbench.evals import (
 from workbench.evals.hosts import HostFactory
 from workbench.evals.summary import snapshot_columns
 from workbench.inventory import list_models
-from workbench.prompts import list_prompts
+from workbench.prompts import get_version, list_prompts
 from workbench.store import Store
 from workbench.ui.evals.matrix_model import MatrixData, build_matrix, rows_from_cases
 from workbench.ui.operations import TaskContext
@@ -166,6 +167,13 @@ class RunChoices:
     suite: StoredSuite
     stored_prompts: tuple[StoredPromptChoice, ...]
     model_names: tuple[str, ...]
+    #: The suite's prompt columns (ids) whose stored version the store lacks, and its model
+    #: columns whose model the inventory lacks: a run with them could not start.
+    missing_prompts: tuple[str, ...] = ()
+    missing_models: tuple[str, ...] = ()
+    #: The judge the suite names (or its first model, the judge when a case needs one and
+    #: none is named) when the inventory lacks it.
+    missing_judge: str | None = None
 
 
 def stored_prompt_choices(store: Store) -> tuple[StoredPromptChoice, ...]:
@@ -187,12 +195,33 @@ def inventory_model_names(store: Store) -> tuple[str, ...]:
     return tuple(record.name for record in list_models(store))
 
 
+def _prompt_stored(store: Store, ref: str) -> bool:
+    try:
+        get_version(store, ref)
+    except NotFoundError:
+        return False
+    return True
+
+
 def read_run_choices(task: TaskContext, suite_ref: str) -> RunChoices:
-    """The suite ``suite_ref`` and the prompt versions, labels and models it could run on."""
+    """The suite ``suite_ref``, the prompt versions, labels and models it could run on, and
+    the columns of its own that the store lacks."""
+    stored = get_suite(task.store, suite_ref)
+    suite = stored.suite
+    models = inventory_model_names(task.store)
+    judge = suite.judge or (suite.models[0].name if suite.models else None)
+    judge = next((m.name for m in suite.models if m.id == judge), judge)
     return RunChoices(
-        get_suite(task.store, suite_ref),
+        stored,
         stored_prompt_choices(task.store),
-        inventory_model_names(task.store),
+        models,
+        missing_prompts=tuple(
+            spec.id
+            for spec in suite.prompts
+            if spec.ref is not None and not _prompt_stored(task.store, spec.ref)
+        ),
+        missing_models=tuple(model.id for model in suite.models if model.name not in models),
+        missing_judge=judge if judge is not None and judge not in models else None,
     )
 
 

@@ -119,9 +119,10 @@ class EvaluationsPage(QWidget):
         self.controller = RunController(context, self)
         self.controller.run_started.connect(self._on_controller_run_started)
         self.controller.cells_arrived.connect(self._on_controller_cells_arrived)
-        self.controller.progress_changed.connect(self.library.set_progress)
+        self.controller.progress_changed.connect(self._on_controller_progress_changed)
         self.controller.status_changed.connect(self.status.setText)
         self.controller.running_changed.connect(self.library.set_running)
+        self.controller.running_changed.connect(self.grid_panel.set_running)
         self.controller.run_finished.connect(self._on_controller_run_finished)
         self.controller.run_failed.connect(self._on_controller_run_failed)
         # What New suite…, Import…, Run suite…, Cancel, Resume and Export… do.
@@ -241,8 +242,15 @@ class EvaluationsPage(QWidget):
         self.grid_panel.lay_out(run.snapshot, data)
         self.detail.clear_cell()
 
-    def _finish(self, message: str) -> None:
-        self.library.set_progress(1, 1)
+    def _finish(self, message: str, run: EvalRun | None = None) -> None:
+        """A run ended: the bar shows the cells it got to (full only when it finished), its
+        line in the runs list its outcome; the library is read again."""
+        if run is not None:
+            total = max(1, run.n_cells)
+            self.library.set_progress(total if run.status == "finished" else run.n_done, total)
+            self.library.update_run(run)
+        else:
+            self.library.settle_progress()  # it broke off: the bar keeps where it got to
         self.status.setText(message)
         self.refresh()
 
@@ -313,8 +321,15 @@ class EvaluationsPage(QWidget):
         self.grid_panel.add_cells(cells)
         self.summary.set_cells(self.matrix.all_cells(), self.matrix.columns, self.threshold)
 
+    @Slot(int, int)
+    def _on_controller_progress_changed(self, done: int, total: int) -> None:
+        self.library.set_progress(done, total)
+        run_id = self.controller.run_id
+        if run_id is not None and total > 0:
+            self.library.show_run_progress(run_id, done, total)
+
     def _on_controller_run_finished(self, run: EvalRun) -> None:
-        self._finish(f"Run #{run.id} {run.status}: {run.n_done}/{run.n_cells} cells.")
+        self._finish(f"Run #{run.id} {run.status}: {run.n_done}/{run.n_cells} cells.", run)
         self.run_finished.emit(run)
 
     def _on_controller_run_failed(self, error: BaseException) -> None:
