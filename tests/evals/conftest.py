@@ -1,20 +1,16 @@
-"""Evaluation fixtures: a scripted model host, a store with the example prompt and a model,
-and a demo-model host shared by a module's real runs."""
+"""Evaluation fixtures: a scripted model (see scripted_hosts), a store with the example prompt
+and a model, and a demo-model host shared by a module's real runs."""
 
 from __future__ import annotations
 
-import hashlib
-import math
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scripted_hosts import ScriptedModel, judge_passes
 
 from workbench.engine import (
-    ContinuationScore,
     GenerationRequest,
     GenerationResult,
     LoadRequest,
@@ -24,112 +20,16 @@ from workbench.engine import (
     ScoreRequest,
     ScoreResult,
 )
-from workbench.errors import ModelHostCrashedError
 from workbench.inventory import add_model
 from workbench.prompts.examples import import_example_prompts
 from workbench.store import Store, open_store
 
-Responder = Callable[[GenerationRequest, LoadRequest], str]
-
-
-def user_text(request: GenerationRequest) -> str:
-    """The last user message (or the raw prompt) of a request."""
-    if request.prompt is not None:
-        return request.prompt
-    return [m.content for m in request.messages if m.role == "user"][-1]
-
-
-def echo(request: GenerationRequest, loaded: LoadRequest) -> str:
-    """The default scripted model: answers 'Reply to: <last user message>'."""
-    return f"Reply to: {user_text(request)}"
-
-
-@dataclass
-class FakeWorld:
-    """What every fake host of a test shares: the script and the record of calls."""
-
-    responder: Responder = echo
-    pass_logprob: Callable[[str], float] = lambda prompt: math.log(0.8)
-    loads: list[LoadRequest] = field(default_factory=list)
-    generated: list[GenerationRequest] = field(default_factory=list)
-    hosts: list[FakeHost] = field(default_factory=list)
-    crash_next: int = 0
-    before_generate: Callable[[GenerationRequest], None] | None = None
-
-    def factory(self) -> FakeHost:
-        """A new host (what the runner's host factory returns)."""
-        host = FakeHost(self)
-        self.hosts.append(host)
-        return host
-
-
-class FakeHost:
-    """A scripted stand-in for ModelHost: load, generate_text, score, cancel, close."""
-
-    def __init__(self, world: FakeWorld) -> None:
-        self.world = world
-        self.loaded: LoadRequest | None = None
-        self.closed = False
-        self._cancelled = threading.Event()
-
-    def load(self, request: LoadRequest) -> ModelInfo:
-        self.world.loads.append(request)
-        self.loaded = request
-        return ModelInfo(
-            request.model_path, request.model_sha256, request.model_name, request.settings,
-            2048, 100, True, 0.0, {"model_sha256": request.model_sha256},
-        )  # fmt: skip
-
-    def generate_text(self, request: GenerationRequest) -> GenerationResult:
-        assert self.loaded is not None, "generate before load"
-        if self.world.crash_next:
-            self.world.crash_next -= 1
-            raise ModelHostCrashedError("the model process stopped: killed by signal SIGKILL")
-        if self.world.before_generate is not None:
-            self.world.before_generate(request)
-        self.world.generated.append(request)
-        rendered = "\n".join(f"{m.role}: {m.content}" for m in request.messages) or (
-            request.prompt or ""
-        )
-        text = self.world.responder(request, self.loaded)
-        finish = "cancelled" if self._cancelled.is_set() else "stop"
-        self._cancelled.clear()
-        return GenerationResult(
-            text=text,
-            prompt_tokens=len(rendered.split()),
-            completion_tokens=len(text.split()),
-            time_to_first_token_s=0.01,
-            tokens_per_second=100.0,
-            total_seconds=0.05,
-            finish_reason=finish,  # type: ignore[arg-type]
-            fingerprint={
-                "model_sha256": self.loaded.model_sha256,
-                "prompt_sha256": hashlib.sha256(rendered.encode()).hexdigest(),
-                "sampling": request.sampling.to_dict(),
-            },
-            rendered_prompt=rendered,
-        )
-
-    def score(self, request: ScoreRequest) -> ScoreResult:
-        logprob_pass = self.world.pass_logprob(request.prompt)
-        logprob_fail = math.log1p(-math.exp(logprob_pass))
-        scores = tuple(
-            ContinuationScore(text, lp, (lp,), (1,))
-            for text, lp in zip(request.continuations, (logprob_pass, logprob_fail), strict=True)
-        )
-        return ScoreResult(scores, 10, 2, 0.01, {})
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def close(self) -> None:
-        self.closed = True
-
 
 @pytest.fixture
-def world() -> FakeWorld:
-    """The scripted model world of one test."""
-    return FakeWorld()
+def world() -> ScriptedModel:
+    """The scripted model of one test: replies 'Reply to: <last user message>', and as a judge
+    says PASS with probability 0.8."""
+    return ScriptedModel(logprob=judge_passes(0.8))
 
 
 @pytest.fixture(scope="session")

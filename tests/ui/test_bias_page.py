@@ -7,13 +7,13 @@ milliseconds; the real one scores a few variants of the shipped decision set."""
 from __future__ import annotations
 
 import math
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
+from scripted_hosts import ScriptedHost, ScriptedModel
 
 from workbench.bias import (
     MetricResult,
@@ -22,9 +22,6 @@ from workbench.bias import (
     list_metric_results,
     run_bias_test,
 )
-from workbench.engine import ContinuationScore, ScoreRequest, ScoreResult
-from workbench.engine.messages import GenerationRequest, GenerationResult
-from workbench.engine.protocol import ScoringCancelledError
 from workbench.inventory import get_model
 from workbench.inventory.default_model import DEFAULT_MODEL_NAME
 from workbench.store import open_store
@@ -36,41 +33,16 @@ DECISIONS = "decisions-hiring-lending-housing@1"
 RUN_TIMEOUT_MS = 300_000
 
 
-class FakeHost:
-    """A model host that says yes more readily to women. With ``hold_after``, every score
-    after that many waits until ``cancel()``, which ends it as the real host does."""
+def _yes_to_women(prompt: str, continuation: str) -> float:
+    """Says yes more readily to women: log-odds +1 over an even split."""
+    favoured = continuation.strip().lower() == "yes" and "woman" in prompt
+    return math.log(0.2) + (1.0 if favoured else 0.0)
 
-    def __init__(self, hold_after: int | None = None) -> None:
-        self.hold_after = hold_after
-        self.scored = 0
-        self._cancelled = threading.Event()
-        self.closed = False
 
-    def load(self, request: Any) -> None:
-        return None
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def close(self) -> None:
-        self.closed = True
-
-    def generate_text(self, request: GenerationRequest) -> GenerationResult:
-        rendered = "".join(f"<{m.role}>{m.content}</{m.role}>" for m in request.messages)
-        return GenerationResult("", 1, 1, 0.0, 0.0, 0.0, "stop", {}, rendered + "<assistant>")
-
-    def score(self, request: ScoreRequest) -> ScoreResult:
-        if self.hold_after is not None and self.scored >= self.hold_after:
-            self._cancelled.wait(30)
-            raise ScoringCancelledError()
-        self.scored += 1
-        scores = []
-        for text in request.continuations:
-            value = math.log(0.2)
-            if text.strip().lower() == "yes" and "woman" in request.prompt:
-                value += 1.0
-            scores.append(ContinuationScore(text, value, (value,), (len(text),)))
-        return ScoreResult(tuple(scores), len(request.prompt), 10, 0.001, {"engine": "fake"})
+def _host(hold_after: int | None = None) -> ScriptedHost:
+    """A host scored by :func:`_yes_to_women`. With ``hold_after``, every score after that
+    many waits until ``cancel()``, which ends it as the real host does."""
+    return ScriptedModel(logprob=_yes_to_women, hold_scores_after=hold_after).factory()
 
 
 @pytest.fixture
@@ -82,7 +54,7 @@ def page(qtbot: Any, window: Any) -> BiasPage:
     return bias
 
 
-def _fake(monkeypatch: pytest.MonkeyPatch, host: FakeHost) -> None:
+def _fake(monkeypatch: pytest.MonkeyPatch, host: ScriptedHost) -> None:
     monkeypatch.setattr(BiasPage, "host_factory", staticmethod(lambda task: host))
 
 
@@ -160,7 +132,7 @@ def test_thresholds_are_prefilled_from_the_chosen_probe_sets_defaults(
 def test_a_run_uses_the_thresholds_typed_in_the_panel(
     qtbot: Any, page: BiasPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fake(monkeypatch, FakeHost())
+    _fake(monkeypatch, _host())
     _set_up(page, limit=3)
     page.run_panel.set_threshold("effect_tolerance", 2.0)
     page.run_panel.set_threshold("min_scenarios", 2)
@@ -175,7 +147,7 @@ def test_a_run_uses_the_thresholds_typed_in_the_panel(
 def test_groups_tab_shows_p_favourable_bars_and_the_scenario_heatmap(
     qtbot: Any, page: BiasPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fake(monkeypatch, FakeHost())  # says yes more readily to women
+    _fake(monkeypatch, _host())  # says yes more readily to women
     _set_up(page, limit=3)
     with qtbot.waitSignal(page.run_finished, timeout=60_000) as finished:
         page.run_panel.run_button.click()
@@ -199,7 +171,7 @@ def test_groups_tab_shows_p_favourable_bars_and_the_scenario_heatmap(
 def test_cancel_stops_the_run_and_keeps_the_variants_scored_so_far(
     qtbot: Any, page: BiasPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    host = FakeHost(hold_after=5)  # 3 variants and the canary's 2 re-scorings
+    host = _host(hold_after=5)  # 3 variants and the canary's 2 re-scorings
     _fake(monkeypatch, host)
     _set_up(page, limit=4)
     with qtbot.waitSignal(page.run_finished, timeout=60_000) as finished:
@@ -227,7 +199,7 @@ def test_an_earlier_run_reopens_from_the_runs_list(qtbot: Any, page: BiasPage, h
 
         earlier = run_bias_test(
             store,
-            FakeHost(),
+            _host(),
             probe_set,
             model_name=record.name,
             model_sha256=record.sha256,

@@ -8,11 +8,12 @@ from __future__ import annotations
 import shutil
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
+from scripted_hosts import ScriptedHost, ScriptedModel
 
 from workbench.bias import (
     Selection,
@@ -24,9 +25,6 @@ from workbench.bias import (
     resume_bias_run,
     run_bias_test,
 )
-from workbench.engine import ContinuationScore, ScoreRequest, ScoreResult
-from workbench.engine.messages import GenerationRequest, GenerationResult
-from workbench.engine.protocol import ScoringCancelledError
 from workbench.errors import EngineError
 from workbench.inventory import add_model, get_model
 from workbench.inventory.default_model import DEFAULT_MODEL_NAME
@@ -70,41 +68,16 @@ MIXED = f"name: ui-mixed\n{HEAD}{GROUPS}probes:\n" + (
 CASES_ONLY = f"name: ui-cases\n{HEAD}{GROUPS}probes:\n{CASES}"
 
 
-class ScriptedHost:
-    """A model host that says yes more readily to women. ``hold_after``: every score after that
-    many waits for ``cancel()``, which ends it as the real host does."""
+def _yes_to_women(prompt: str, continuation: str) -> float:
+    """Says yes more readily to women."""
+    favoured = continuation.strip().lower() == "yes" and "woman" in prompt
+    return -1.6 + (1.0 if favoured else 0.0)
 
-    def __init__(self, hold_after: int | None = None) -> None:
-        self.hold_after = hold_after
-        self.scored = 0
-        self.loads = 0
-        self.closed = False
-        self._cancelled = threading.Event()
 
-    def load(self, request: Any) -> None:
-        self.loads += 1
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def close(self) -> None:
-        self.closed = True
-
-    def generate_text(self, request: GenerationRequest) -> GenerationResult:
-        rendered = "".join(f"<{m.role}>{m.content}</{m.role}>" for m in request.messages)
-        return GenerationResult("", 1, 1, 0.0, 0.0, 0.0, "stop", {}, rendered + "<assistant>")
-
-    def score(self, request: ScoreRequest) -> ScoreResult:
-        if self.hold_after is not None and self.scored >= self.hold_after:
-            self._cancelled.wait(30)
-            raise ScoringCancelledError()
-        self.scored += 1
-        scores = []
-        for text in request.continuations:
-            favoured = text.strip().lower() == "yes" and "woman" in request.prompt
-            value = -1.6 + (1.0 if favoured else 0.0)
-            scores.append(ContinuationScore(text, value, (value,), (len(text),)))
-        return ScoreResult(tuple(scores), len(request.prompt), 10, 0.001, {"engine": "fake"})
+def _host(hold_after: int | None = None) -> ScriptedHost:
+    """A host scored by :func:`_yes_to_women`. ``hold_after``: every score after that many
+    waits for ``cancel()``, which ends it as the real host does."""
+    return ScriptedModel(logprob=_yes_to_women, hold_scores_after=hold_after).factory()
 
 
 @pytest.fixture
@@ -170,7 +143,7 @@ def _stopped_run(store: Store, model: str, *, after: int = 2) -> int:
     Cancel leaves), scored headlessly."""
     record = get_model(store, model)
     run = run_bias_test(
-        store, ScriptedHost(), get_probe_set(store, DECISIONS),
+        store, _host(), get_probe_set(store, DECISIONS),
         model_name=record.name, model_sha256=record.sha256,
         selection=Selection(families=("decision",), attributes=("age",), max_probes=2),
         progress=lambda done, total: done < after,
@@ -234,7 +207,7 @@ def test_without_a_prompt_counterfactual_cases_are_skipped_and_the_panel_says_so
     panel.select_prompt("loan@production")
     assert not panel.skip_note.isVisible()
     panel.select_prompt(None)
-    _use_hosts(monkeypatch, ScriptedHost())
+    _use_hosts(monkeypatch, _host())
     with qtbot.waitSignal(page.run_finished, timeout=60_000) as finished:
         panel.run_button.click()
     run = finished.args[0].run
@@ -293,7 +266,7 @@ def test_cancel_then_resume_finishes_the_run_without_duplicated_scores(
     panel.limit_spin.setValue(4)
     panel.model_combo.setCurrentText(DEFAULT_MODEL_NAME)
     # first session: 3 variants and the canary's 2 re-scorings, then it holds; Esc cancels
-    hosts = [ScriptedHost(hold_after=5), ScriptedHost(hold_after=2), ScriptedHost()]
+    hosts = [_host(hold_after=5), _host(hold_after=2), _host()]
     _use_hosts(monkeypatch, *hosts)
     _activate(qtbot, window)
     with qtbot.waitSignal(page.run_finished, timeout=60_000) as finished:
@@ -348,7 +321,7 @@ def test_resume_is_refused_with_a_message_when_the_model_file_changed(
         run_id = _stopped_run(store, "copy-model")
     with copy.open("ab") as handle:  # the file is replaced after the run
         handle.write(b"\0" * 16)
-    made = _use_hosts(monkeypatch, ScriptedHost())
+    made = _use_hosts(monkeypatch, _host())
     _select(qtbot, page, run_id)
     page.runs_panel.resume_button.click()
     text = _user_error(qtbot, page)
@@ -369,7 +342,7 @@ def test_resume_of_a_run_busy_elsewhere_is_refused_with_a_message(
     with open_store(home) as store:
         run_id = _stopped_run(store, DEFAULT_MODEL_NAME)
         sha = get_model(store, DEFAULT_MODEL_NAME).sha256
-    elsewhere = ScriptedHost(hold_after=0)  # holds its first score until cancelled
+    elsewhere = _host(hold_after=0)  # holds its first score until cancelled
 
     def resume_elsewhere() -> None:
         with open_store(home) as own:
@@ -382,12 +355,12 @@ def test_resume_of_a_run_busy_elsewhere_is_refused_with_a_message(
             qtbot.waitUntil(lambda: get_bias_run(store, run_id).status == "running")
         _select(qtbot, page, run_id)
         assert page.runs_panel.resume_button.isEnabled()  # "running", but not in this window
-        here = ScriptedHost()
+        here = _host()
         made = _use_hosts(monkeypatch, here)
         page.runs_panel.resume_button.click()
         assert "is being scored in this workbench already" in _user_error(qtbot, page)
         assert made == []  # refused before a model process was started or loaded
-        assert here.loads == here.scored == 0
+        assert here.model.loads == here.model.scored == []
         assert page.run_panel.progress.text() == f"Run #{run_id} not resumed"
     finally:
         elsewhere.cancel()
@@ -406,7 +379,7 @@ def test_ctrl_r_runs_f5_rereads_and_buttons_name_their_keys(
     panel.attribute_combo.setCurrentIndex(panel.attribute_combo.findData("gender"))
     panel.limit_spin.setValue(1)
     panel.model_combo.setCurrentText(DEFAULT_MODEL_NAME)
-    _use_hosts(monkeypatch, ScriptedHost())
+    _use_hosts(monkeypatch, _host())
     _activate(qtbot, window)
     window.sidebar.setFocus()  # the keys work wherever the focus is on the page's window
     qtbot.keyClick(window.sidebar, Qt.Key.Key_Escape)  # nothing runs: Esc does nothing
@@ -430,20 +403,20 @@ def test_ctrl_r_runs_f5_rereads_and_buttons_name_their_keys(
 class _SlowLoadingHost(ScriptedHost):
     """A host whose model load lasts until it is cancelled, then fails as an engine does."""
 
-    def load(self, request: Any) -> None:
-        self.loads += 1
-        self._cancelled.wait(30)
+    def load(self, request: Any) -> NoReturn:
+        self.model.loads.append(request)
+        self.cancelled.wait(30)
         raise EngineError("loading the model was cancelled")
 
 
 def test_cancel_while_the_model_loads_reports_nothing(
     qtbot: Any, page: BiasPage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    host = _SlowLoadingHost()
+    host = _SlowLoadingHost(ScriptedModel())
     _use_hosts(monkeypatch, host)
     panel = page.run_panel
     panel.run_button.click()
-    qtbot.waitUntil(lambda: host.loads == 1)
+    qtbot.waitUntil(lambda: len(host.model.loads) == 1)
 
     page.cancel_run()
     qtbot.waitUntil(lambda: not page.running, timeout=10_000)

@@ -2,21 +2,20 @@
 grid live and a cell's detail shows what happened; the run dialog's choice of columns, a busy
 run, Export and Replay also run on the demo model. Cancel, Esc and Resume, and the races
 between reads, runs, replays and the run dialog, run on scripted model hosts
-(:class:`ScriptedHosts`) that hold a generation until the test lets it go, so what finishes
+(:class:`ScriptedModel`) that hold a generation until the test lets it go, so what finishes
 first never depends on the machine's load."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
+from scripted_hosts import ScriptedModel
 
-from workbench.engine import GenerationRequest, GenerationResult, LoadRequest, ModelInfo
 from workbench.evals import (
     CellFinished,
     RunEvent,
@@ -62,78 +61,6 @@ def store_suite(
         save_suite(store, load_suite_text(text + cases), origin="test")
 
 
-class ScriptedHosts:
-    """A host factory for the runner and for replays: every host answers at once with a text
-    that passes the tiny suite's assertion. With ``hold_after`` set, each generation after
-    that many (counted over all hosts) waits until its run is cancelled, as a slow model
-    would, or until :meth:`release`."""
-
-    def __init__(self, hold_after: int | None = None) -> None:
-        self.hold_after = hold_after
-        self.generated = 0
-        self.made: list[ScriptedHost] = []
-        self.held = threading.Event()  # a generation is being held now
-        self._released = threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> ScriptedHost:
-        host = ScriptedHost(self)
-        self.made.append(host)
-        return host
-
-    def release(self) -> None:
-        """Let every held generation (and every later one) answer."""
-        self._released.set()
-
-    def hold(self, host: ScriptedHost) -> bool:
-        """Wait while a generation is to be held; True when its run was cancelled."""
-        with self._lock:
-            number, self.generated = self.generated, self.generated + 1
-        if self.hold_after is None or number < self.hold_after:
-            return False
-        self.held.set()
-        deadline = time.monotonic() + 30
-        while not (host.cancelled.is_set() or self._released.is_set()):
-            assert time.monotonic() < deadline, "a held generation was never let go"
-            time.sleep(0.005)
-        self.held.clear()
-        return host.cancelled.is_set()
-
-
-class ScriptedHost:
-    """One scripted model process (see :class:`ScriptedHosts`)."""
-
-    def __init__(self, hosts: ScriptedHosts) -> None:
-        self.hosts = hosts
-        self.loaded: LoadRequest | None = None
-        self.cancelled = threading.Event()
-
-    def load(self, request: LoadRequest) -> ModelInfo:
-        self.loaded = request
-        return ModelInfo(
-            request.model_path, request.model_sha256, request.model_name, request.settings,
-            2048, 100, True, 0.0, {"model_sha256": request.model_sha256},
-        )  # fmt: skip
-
-    def generate_text(self, request: GenerationRequest) -> GenerationResult:
-        assert self.loaded is not None
-        finish = "cancelled" if self.hosts.hold(self) else "stop"
-        rendered = "\n".join(m.content for m in request.messages) or (request.prompt or "")
-        fingerprint = {"model_sha256": self.loaded.model_sha256, "seed": request.sampling.seed}
-        return GenerationResult(
-            "Check the bulb.", 8, 4, 0.01, 100.0, 0.05, finish, fingerprint, rendered
-        )
-
-    def score(self, request: Any) -> Any:
-        raise AssertionError("the tiny suite has no judge")
-
-    def cancel(self) -> None:
-        self.cancelled.set()
-
-    def close(self) -> None:
-        pass
-
-
 def stored_run(
     home: Path, suite: str, options: RunOptions | None = None, *, stop_after: int | None = None
 ) -> int:
@@ -147,7 +74,7 @@ def stored_run(
 
     with open_store(home) as store:
         run = run_matrix(
-            store, get_suite(store, suite), options=options, hosts=ScriptedHosts(),
+            store, get_suite(store, suite), options=options, hosts=ScriptedModel().factory,
             progress=progress,
         )  # fmt: skip
     assert run.status == ("finished" if stop_after is None else "cancelled")
@@ -179,12 +106,11 @@ def let_go(window: Any) -> Releases:
     return releases
 
 
-def scripted(page: Any, let_go: Releases, hold_after: int | None = None) -> ScriptedHosts:
-    """Make the page's runs and replays use scripted hosts; return them."""
-    hosts = ScriptedHosts(hold_after)
+def scripted(page: Any, let_go: Releases, hold_after: int | None = None) -> ScriptedModel:
+    """Make the page's runs and replays use hosts of a scripted model; return the model."""
+    hosts = ScriptedModel(hold_after=hold_after)
     let_go.append(hosts.release)
-    page.controller.hosts = hosts
-    page.details.hosts = hosts
+    page.controller.hosts = page.details.hosts = hosts.factory
     return hosts
 
 
@@ -688,7 +614,7 @@ def test_a_cell_is_replayed_once_at_a_time_even_after_leaving_it(
     with qtbot.waitSignal(page.cell_replayed, timeout=30_000) as replayed:
         hosts.release()
     assert replayed.args[0].identical
-    assert hosts.generated == len(hosts.made) == 1  # one model process, one generation
+    assert len(hosts.generated) == len(hosts.hosts) == 1  # one model process, one generation
     assert detail.replay_status.text() == "Identical output"
     assert detail.replay_button.isEnabled()
 
@@ -726,7 +652,7 @@ def test_a_replay_of_a_changed_model_file_says_so_in_the_detail(
     assert page.findChild(QMessageBox) is None
 
 
-def held_in_run(page: Any, hosts: ScriptedHosts, run_id: int) -> bool:
+def held_in_run(page: Any, hosts: ScriptedModel, run_id: int) -> bool:
     """Whether run ``run_id`` executes on the page with a generation held, and the page has
     had every event before it (the held cell's start is on the status line)."""
     started = page.status.text().startswith("Cell ")
@@ -862,14 +788,14 @@ def test_resume_is_offered_for_the_states_the_runner_resumes(window: Any, qtbot:
 def test_closing_the_window_mid_run_stops_the_cell_in_flight(window: Any, qtbot: Any) -> None:
     store_suite(window.context.home, 6, name="long-lamps")
     page = open_page(window, qtbot, "long-lamps")
-    hosts = ScriptedHosts(hold_after=1)  # not released on close: only a cancel lets it go
-    page.controller.hosts = hosts
+    hosts = ScriptedModel(hold_after=1)  # not released on close: only a cancel lets it go
+    page.controller.hosts = hosts.factory
     page.start_run()
     qtbot.waitUntil(lambda: page.matrix.n_finished == 1 and hosts.held.is_set())
 
     window.close_discarding_edits()
 
-    assert hosts.made[0].cancelled.is_set()  # the generation in flight was told to stop
+    assert hosts.hosts[0].cancelled.is_set()  # the generation in flight was told to stop
     with open_store(window.context.home) as store:
         run = list_runs(store)[0]
     assert (run.status, run.n_done) == ("cancelled", 1)

@@ -5,8 +5,6 @@ the shortcuts help, and the empty lists' hints."""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import QApplication
+from scripted_hosts import ScriptedModel
 
-from workbench.engine import GenerationRequest, GenerationResult, LoadRequest, ModelInfo
 from workbench.evals import StoredSuite, load_suite_text, save_suite
 from workbench.inventory.default_model import DEFAULT_MODEL_NAME
 from workbench.store import open_store
@@ -82,66 +80,9 @@ def test_a_length_bound_written_as_yaml_is_accepted(qtbot: Any) -> None:
 # 2, 3. The progress bar and the running run's line ------------------------------------------
 
 
-class HeldHosts:
-    """Model hosts that answer at once, except that every generation after ``hold_after``
-    waits until it is cancelled (or :meth:`release`)."""
-
-    def __init__(self, hold_after: int | None = None) -> None:
-        self.hold_after = hold_after
-        self.generated = 0
-        self.held = threading.Event()
-        self._released = threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> HeldHost:
-        return HeldHost(self)
-
-    def release(self) -> None:
-        self._released.set()
-
-    def hold(self, host: HeldHost) -> bool:
-        with self._lock:
-            number, self.generated = self.generated, self.generated + 1
-        if self.hold_after is None or number < self.hold_after:
-            return False
-        self.held.set()
-        deadline = time.monotonic() + 30
-        while not (host.cancelled.is_set() or self._released.is_set()):
-            assert time.monotonic() < deadline, "a held generation was never let go"
-            time.sleep(0.005)
-        self.held.clear()
-        return host.cancelled.is_set()
-
-
-class HeldHost:
-    def __init__(self, hosts: HeldHosts) -> None:
-        self.hosts = hosts
-        self.loaded: LoadRequest | None = None
-        self.cancelled = threading.Event()
-
-    def load(self, request: LoadRequest) -> ModelInfo:
-        self.loaded = request
-        return ModelInfo(
-            request.model_path, request.model_sha256, request.model_name, request.settings,
-            2048, 100, True, 0.0, {"model_sha256": request.model_sha256},
-        )  # fmt: skip
-
-    def generate_text(self, request: GenerationRequest) -> GenerationResult:
-        assert self.loaded is not None
-        finish = "cancelled" if self.hosts.hold(self) else "stop"
-        fingerprint = {"model_sha256": self.loaded.model_sha256, "seed": request.sampling.seed}
-        return GenerationResult(
-            "Check the bulb.", 8, 4, 0.01, 100.0, 0.05, finish, fingerprint, "rendered"
-        )
-
-    def score(self, request: Any) -> Any:
-        raise AssertionError("no judge here")
-
-    def cancel(self) -> None:
-        self.cancelled.set()
-
-    def close(self) -> None:
-        pass
+def bulb_hosts(hold_after: int | None = None) -> ScriptedModel:
+    """Hosts whose replies pass the suite's assertion; see ScriptedModel for ``hold_after``."""
+    return ScriptedModel(responder=lambda request, loaded: "Check the bulb.", hold_after=hold_after)
 
 
 def store_suite(home: Path, n_cases: int, name: str = "qa-lamps") -> None:
@@ -193,8 +134,8 @@ def test_the_runs_list_follows_the_run_and_cancel_leaves_the_bar_at_the_cells_do
 ) -> None:
     store_suite(window.context.home, 12)
     page = open_page(window, qtbot, "qa-lamps")
-    hosts = HeldHosts(hold_after=5)
-    page.controller.hosts = hosts
+    hosts = bulb_hosts(hold_after=5)
+    page.controller.hosts = hosts.factory
     try:
         with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
             page.start_run()
@@ -222,7 +163,7 @@ def test_the_runs_list_follows_the_run_and_cancel_leaves_the_bar_at_the_cells_do
 def test_a_finished_run_fills_the_bar(window: Any, qtbot: Any) -> None:
     store_suite(window.context.home, 3)
     page = open_page(window, qtbot, "qa-lamps")
-    page.controller.hosts = HeldHosts()
+    page.controller.hosts = bulb_hosts().factory
     with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         page.start_run()
     run = finished.args[0]

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
+from scripted_hosts import ScriptedModel
 
-from workbench.engine import GenerationRequest, GenerationResult, LoadRequest, ModelInfo
+from workbench.engine import GenerationRequest, LoadRequest
 from workbench.evals import RunOptions, load_suite_text, run_matrix, save_suite
 from workbench.prompts import (
     create_prompt,
@@ -216,25 +217,10 @@ def test_diff_of_v2_and_v3_highlights_the_changed_words(qtbot: Any, page: Prompt
     assert "+ repeat_penalty 1.15" in summary
 
 
-class _ScriptedHost:
-    """Answers 'good' to version 3's user message and to m0 and m1, 'bad' otherwise."""
-
-    def load(self, request: LoadRequest) -> ModelInfo:
-        self.loaded = request
-        return ModelInfo(request.model_path, request.model_sha256, request.model_name,
-                         request.settings, 2048, 100, True, 0.0, {})  # fmt: skip
-
-    def generate_text(self, request: GenerationRequest) -> GenerationResult:
-        message = request.messages[-1].content
-        good = message.startswith("Customer Ada asks:") or message in ("m0", "m1")
-        text = "good" if good else "bad"
-        return GenerationResult(text, 10, 1, 0.01, 90.0, 0.05, "stop", {}, message)
-
-    def cancel(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+def _good_for_version_3(request: GenerationRequest, loaded: LoadRequest) -> str:
+    """'good' to version 3's user message and to m0 and m1, 'bad' otherwise."""
+    message = request.messages[-1].content
+    return "good" if message.startswith("Customer Ada asks:") or message in ("m0", "m1") else "bad"
 
 
 EVIDENCE_SUITE = (
@@ -252,7 +238,8 @@ def test_compare_shows_what_evaluation_runs_say_about_the_pair(
     with open_store(home) as store:
         suite = save_suite(store, load_suite_text(EVIDENCE_SUITE, source="s.yaml"), origin="t")
         options = RunOptions(prompts=("support-reply@1", "support-reply@3"))
-        run_matrix(store, suite[0], options=options, hosts=_ScriptedHost)  # type: ignore[arg-type]
+        hosts = ScriptedModel(responder=_good_for_version_3).factory
+        run_matrix(store, suite[0], options=options, hosts=hosts)
 
     page.history.select_versions([1, 3])
     page.history.compare_button.click()
