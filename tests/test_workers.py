@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -13,7 +14,13 @@ from typing import Any
 import psutil
 import pytest
 
-from workbench.workers import current_worker, current_worker_json, other_worker_alive
+import workbench.workers
+from workbench.workers import (
+    current_worker,
+    current_worker_json,
+    other_worker_alive,
+    process_start_time,
+)
 
 SLEEP = [sys.executable, "-c", "import time; time.sleep(60)"]
 
@@ -29,7 +36,7 @@ def sleeper() -> Iterator[subprocess.Popen[bytes]]:
 
 def identity_of(child: subprocess.Popen[bytes]) -> dict[str, Any]:
     """The identity ``child`` would have stored, had it started a run."""
-    started = psutil.Process(child.pid).create_time()
+    started = process_start_time(child.pid)
     return {**current_worker(), "pid": child.pid, "started": started}
 
 
@@ -62,8 +69,25 @@ def test_this_process_identity_records_its_start_time() -> None:
     worker = current_worker()
     assert set(worker) == {"host", "pid", "started"}
     assert isinstance(worker["started"], float)
-    assert worker["started"] == psutil.Process().create_time()
-    assert abs(worker["started"] - time.time()) < 7 * 24 * 3600  # epoch seconds, not ticks
+    assert worker["started"] == process_start_time(os.getpid())
+    if sys.platform.startswith("linux"):  # seconds after boot: before now, after boot
+        assert 0 <= worker["started"] <= time.monotonic() + 1
+    else:
+        assert worker["started"] == psutil.Process().create_time()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="psutil's Linux boot time")
+def test_a_clock_step_does_not_make_a_live_worker_look_like_another_process(
+    sleeper: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = identity_of(sleeper)
+    # psutil dates a Linux process from the boot time, which moves with the wall clock (NTP,
+    # a laptop resuming): step it by a minute after the identity was stored.
+    linux = pytest.importorskip("psutil._pslinux")
+    stepped = psutil.boot_time() + 60
+    monkeypatch.setattr(linux, "boot_time", lambda: stepped)
+    monkeypatch.setattr(psutil, "boot_time", lambda: stepped)
+    assert other_worker_alive(live)
 
 
 def test_a_live_pid_with_another_start_time_is_a_reused_pid_and_not_alive(
@@ -95,10 +119,10 @@ def test_a_process_whose_start_time_cannot_be_read_counts_as_alive(
 ) -> None:
     live = identity_of(sleeper)
 
-    def denied(process: psutil.Process) -> float:
-        raise psutil.AccessDenied(process.pid)
+    def denied(pid: int) -> float:
+        raise psutil.AccessDenied(pid)
 
-    monkeypatch.setattr(psutil.Process, "create_time", denied)
+    monkeypatch.setattr(workbench.workers, "process_start_time", denied)
     assert other_worker_alive({**live, "started": live["started"] - 3600})
 
 

@@ -1,8 +1,9 @@
 """Who is executing a run: this process's identity as stored with a run, and whether the
 process a stored identity names is still alive.
 
-An identity is ``{"host", "pid", "started"}``: ``started`` is the process's start time (from
-psutil, so the check works on Windows as on POSIX), which tells the process that stored it
+An identity is ``{"host", "pid", "started"}``: ``started`` is the process's start time
+(:func:`process_start_time`; psutil elsewhere than Linux, so the check works on Windows too),
+which tells the process that stored it
 from a later one the system gave the same pid. Evaluation and bias runs store it when they
 start or resume, so that a second process (a second window, ``workbench eval resume`` /
 ``workbench bias resume``) can refuse to work on a run another live process is executing,
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -31,14 +34,38 @@ RESUMABLE = frozenset({"cancelled", "failed", "running"})
 #: process that stored it; further apart, the pid was given to a later process.
 START_TIME_TOLERANCE_S = 1.0
 
+# A flag, not an inline sys.platform test: mypy would call the other platforms' branch dead.
+_LINUX = sys.platform.startswith("linux")
+
 
 def current_worker() -> dict[str, Any]:
-    """This process: ``{"host": hostname, "pid": pid, "started": start time (epoch seconds)}``."""
+    """This process: ``{"host": hostname, "pid": pid, "started": process_start_time(pid)}``."""
     return {
         "host": socket.gethostname(),
         "pid": os.getpid(),
-        "started": psutil.Process().create_time(),
+        "started": process_start_time(os.getpid()),
     }
+
+
+def process_start_time(pid: int) -> float:
+    """When process ``pid`` started, on a clock that setting the system clock does not move.
+
+    On Linux: seconds after boot, from /proc (psutil adds the boot time, which moves when
+    the clock is stepped, by NTP or after a laptop resumes: a live worker would look like
+    another process). Elsewhere: psutil's creation time, which Windows and macOS record in
+    the kernel. Raises psutil.NoSuchProcess / psutil.AccessDenied.
+    """
+    if _LINUX:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_bytes()
+        except FileNotFoundError:
+            raise psutil.NoSuchProcess(pid) from None
+        except PermissionError:
+            raise psutil.AccessDenied(pid) from None
+        # Field 22 (starttime, in clock ticks); the command name before it may hold spaces.
+        ticks = stat[stat.rindex(b")") + 2 :].split()[19]
+        return int(ticks) / os.sysconf("SC_CLK_TCK")
+    return float(psutil.Process(pid).create_time())
 
 
 def current_worker_json() -> str:
@@ -67,7 +94,7 @@ def other_worker_alive(worker: object) -> bool:
             return False  # exited, waiting for its parent to collect it
         if isinstance(started, bool) or not isinstance(started, int | float):
             return True  # stored before start times were: the pid's existence decides
-        return abs(process.create_time() - started) <= START_TIME_TOLERANCE_S
+        return abs(process_start_time(pid) - started) <= START_TIME_TOLERANCE_S
     except psutil.NoSuchProcess:
         return False
     except psutil.AccessDenied:

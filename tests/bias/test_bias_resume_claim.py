@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from workbench.bias import (
@@ -26,7 +25,7 @@ from workbench.bias import (
 from workbench.bias import runner as bias_runner
 from workbench.store import Store, open_store
 from workbench.store.audit import list_entries, verify_chain
-from workbench.workers import current_worker
+from workbench.workers import current_worker, process_start_time
 
 MODEL = {"model_name": "scripted", "model_sha256": "ab" * 32}
 SHA = MODEL["model_sha256"]
@@ -37,7 +36,7 @@ DECISIONS = Selection(families=("decision",))
 def rival() -> Iterator[dict[str, Any]]:
     """The identity of another live process on this machine (a child that sleeps)."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    started = psutil.Process(child.pid).create_time()
+    started = process_start_time(child.pid)
     yield {**current_worker(), "pid": child.pid, "started": started}
     child.kill()
     child.wait()

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from workbench.bias import (
@@ -24,7 +23,7 @@ from workbench.bias import (
 from workbench.engine import ScoreRequest, ScoreResult
 from workbench.store import open_store
 from workbench.store.audit import list_entries
-from workbench.workers import ActiveRuns
+from workbench.workers import ActiveRuns, process_start_time
 
 MODEL = {"model_name": "scripted", "model_sha256": "ab" * 32}
 DECISIONS = Selection(families=("decision",))
@@ -146,7 +145,7 @@ def test_a_run_a_live_process_is_scoring_is_refused_before_anything_loads(
     run_id = _cancelled_run(store, small_set, scripted)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        started = psutil.Process(other.pid).create_time()
+        started = process_start_time(other.pid)
         worker = {**current_worker(), "pid": other.pid, "started": started}
         with store.transaction():
             update_run_row(store, run_id, status="running", worker=json.dumps(worker))

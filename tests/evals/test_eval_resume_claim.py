@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from workbench.evals import (
@@ -28,7 +27,7 @@ from workbench.evals import runner as eval_runner
 from workbench.evals.snapshot import ResolvedModel
 from workbench.store import Store, open_store
 from workbench.store.audit import list_entries, verify_chain
-from workbench.workers import current_worker
+from workbench.workers import current_worker, process_start_time
 
 FakeWorld = Any  # the scripted model world of conftest.py (conftest cannot be imported)
 
@@ -50,7 +49,7 @@ SUITE = """\
 def rival() -> Iterator[dict[str, Any]]:
     """The identity of another live process on this machine (a child that sleeps)."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    started = psutil.Process(child.pid).create_time()
+    started = process_start_time(child.pid)
     yield {**current_worker(), "pid": child.pid, "started": started}
     child.kill()
     child.wait()
