@@ -135,6 +135,28 @@ def test_default_vars_and_guarded_variables_satisfy_the_check(
     assert all(cell.status == "ok" for cell in list_cells(eval_store, run.id))
 
 
+def test_the_check_judges_variables_as_rendering_does(eval_store: Store) -> None:
+    # Guarded once and used bare once: the static rule called it optional, rendering fails.
+    suite = stored(eval_store, **{"{{ topic }}": '{{ topic }} {{ x | default("") }} {{ x }}'})
+    with pytest.raises(MissingCaseVariablesError) as caught:
+        check_run(eval_store, suite.suite)
+    assert caught.value.missing == (
+        ("greet", "'Ada asks' (ada)", ("nme",)),
+        ("greet", "'bob'", ("x",)),  # bob gives nme: only rendering finds x missing
+    )
+    # Set inside the template, or only in a branch not taken: renders, so runs.
+    fine = stored(
+        eval_store,
+        **{
+            "name: qa-suite": "name: qa-suite-2",
+            "{{ topic }}": '{% set shop = "Lumen" %}{{ shop }}'
+            "{% if y is defined %}{{ y }}{% endif %}",
+            "{name: Ada}": "{nme: Ada}",
+        },
+    )
+    check_run(eval_store, fine.suite)
+
+
 def test_a_cell_that_misses_a_variable_points_at_case_vars_not_the_command_line(
     eval_store: Store,
 ) -> None:

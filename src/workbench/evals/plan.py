@@ -27,7 +27,7 @@ from workbench.evals.snapshot import ResolvedModel, ResolvedPrompt, RunSnapshot
 from workbench.evals.suite import EvalCase
 from workbench.prompts.errors import MissingVariableError
 from workbench.prompts.params import ParamValue, to_sampling_settings
-from workbench.prompts.templates import content_variables, optional_variables, render_prompt
+from workbench.prompts.templates import render_prompt
 
 SEED_DOMAIN = "workbench-eval-seed/1"
 
@@ -63,18 +63,21 @@ def derive_seed(base: int, repeat: int) -> int:
 
 def missing_variables(snapshot: RunSnapshot) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """``(prompt, case, names)`` for every prompt column and case where the case (with the
-    suite's default vars merged in) lacks variables the prompt needs; the same rule as
-    rendering (variables guarded by ``default`` or ``is defined`` are optional)."""
+    suite's default vars merged in) lacks variables the prompt needs.
+
+    Decided by rendering each pair as the run will, so the check and the cells agree: a
+    variable only some branches use, or one used both guarded and unguarded, is judged as
+    rendering judges it. Other template errors are left to the cells that hit them.
+    """
     found = []
     for prompt in snapshot.prompts:
-        optional: set[str] = set()
-        for _where, text in prompt.content.texts():
-            optional |= optional_variables(text)
-        needed = [name for name in content_variables(prompt.content) if name not in optional]
         for case in snapshot.cases:
-            missing = tuple(name for name in needed if name not in case.vars)
-            if missing:
-                found.append((_prompt_label(prompt), _case_label(case), missing))
+            try:
+                render_prompt(prompt.content, case.vars)
+            except MissingVariableError as exc:
+                found.append((_prompt_label(prompt), _case_label(case), exc.names))
+            except WorkbenchError:
+                continue
     return tuple(found)
 
 
