@@ -49,6 +49,9 @@ RUN_TIMEOUT_MS = 120_000
         ('"quoted"', "contains", "quoted"),
         ("[abc]+", "regex", "[abc]+"),
         ("{type: object}", "is-json", {"type": "object"}),
+        # As the suite files read them: an unquoted date is the text typed, not a date.
+        ("[2024-01-01]", "equals", ["2024-01-01"]),
+        ("{max: .inf}", "length", "{max: .inf}"),  # not a finite number: left as typed
         ("Answer: 42", "equals", "Answer: 42"),  # not a mapping: only flow forms are YAML
         ("true", None, "true"),
         ("", "contains", None),

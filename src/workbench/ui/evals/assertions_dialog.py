@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.evals import assertion_types, build_assertion
+from workbench.evals import SuiteFileError, assertion_types, build_assertion
 from workbench.evals.assertions import InvalidAssertionError, get_assertion_type
+from workbench.evals.nodes import from_yaml
 from workbench.evals.suite import NEGATION_PREFIX
 from workbench.ui.prompts.colors import error_color
 
@@ -102,10 +103,13 @@ def parse_value(text: str, type_name: str | None = None) -> Any:
         quoted = _json_text(text)
         return text if quoted is None else quoted
     if text.strip()[:1] in ("[", "{"):
-        loader = yaml.BaseLoader if shape == "texts" else yaml.SafeLoader
         try:
-            parsed = yaml.load(text, Loader=loader)  # safe and base loaders only
-        except yaml.YAMLError:
+            if shape == "texts":
+                parsed = yaml.load(text, Loader=yaml.BaseLoader)  # every item the text typed
+            else:
+                # The suite files' reader: an unquoted date stays text, .inf is refused.
+                parsed = from_yaml(text, "value").plain()
+        except (yaml.YAMLError, SuiteFileError):
             return text
         if isinstance(parsed, list | dict):
             return parsed
