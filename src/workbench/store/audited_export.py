@@ -1,17 +1,35 @@
-"""Exports written and audited as one change: a complete file with its entry, or neither.
+"""Exports written and audited as one change, as far as a file and a database allow.
 
 An export is a change a user makes, so it appends an audit entry (DESIGN.md) recording what
-was written and its SHA-256, so that a file handed to an auditor can be matched to it. A file
-cannot join a SQLite transaction; the order of the steps does the work instead:
+was written, its path and its SHA-256, so that a file handed to an auditor can be matched to
+its entry (:func:`audit_entries_for_file`). A file cannot join a SQLite transaction; the
+order of the steps does the work instead:
 
 1. the text goes to a hidden temporary file beside the target (``.NAME.RANDOM.part``),
-   hashed as it is written, then flushed to disk;
+   hashed as it is written, then flushed and synced to disk;
 2. one transaction appends the entry and, still inside it, renames the temporary file over
-   the target; a rename that fails rolls the entry back.
+   the target and syncs the folder (POSIX; Windows cannot open a folder to sync it), so the
+   entry commits only once the file it names is in place with exactly the bytes it hashes.
 
-A failure or a cancel at any step removes the temporary file and appends nothing; an earlier
-file at the target is kept. Only if the commit itself failed after the rename is the new file
-removed again (the earlier one is then gone).
+What that guarantees:
+
+- A failure or a cancel before the rename removes the temporary file, appends nothing and
+  keeps an earlier file at the target.
+- A failure after the rename (syncing the folder, the COMMIT itself) rolls the entry back and
+  removes the new file again; an earlier file at the target is then gone.
+- A committed entry names a file that held the bytes of its SHA-256 when it committed.
+
+What it does not: a process killed, or a machine losing power, between the rename and the
+commit leaves the new file at the target without an entry, and an earlier file there is gone.
+A power cut can also lose the newest commits (the store runs WAL with ``synchronous=NORMAL``),
+with the same outcome. Such a file is an unaudited export: no entry records its SHA-256, which
+:func:`audit_entries_for_file` tells. On Windows a power cut after the commit can also lose the
+rename, so the entry's SHA-256 no longer matches the file at its path.
+
+A process killed before the rename leaves its ``.NAME.RANDOM.part`` file; the next export to
+the same target removes such files once nothing has written to them for
+:data:`STALE_PART_AGE_S` seconds (a running export writes to its file until it renames it,
+seconds later). Nothing else in the folder is touched.
 
 Writing to a stream (standard output) is audited the same way, with ``path`` null, once the
 last byte was written and flushed; what was written cannot be taken back, but a failure
@@ -21,9 +39,13 @@ appends no entry.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
+import re
+import stat
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +62,9 @@ if TYPE_CHECKING:
 #: Writes the export's text; returns what the audit entry records besides path and sha256
 #: (its format, how many rows, ...).
 ExportWriter = Callable[[TextIO], Mapping[str, Any]]
+
+#: A temporary file nothing has written to for this long was left by a killed export.
+STALE_PART_AGE_S = 3600
 
 
 class ExportFileError(WorkbenchError):
@@ -79,12 +104,15 @@ def export_to_file(
 
     Call it outside a transaction: the file is renamed into place just before the commit.
     Raises :class:`ExportFileError` when the file cannot be written and
-    :class:`ExportCancelledError` when ``cancelled()`` turned true; either leaves nothing.
+    :class:`ExportCancelledError` when ``cancelled()`` turned true; either appends nothing
+    (see the module's docstring for what is left at ``path``). First removes temporary files
+    that killed exports to ``path`` left behind.
     """
     if store.in_transaction:
         raise RuntimeError("export_to_file commits its own transaction; call it outside one")
     path = Path(os.path.abspath(path))
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    _remove_stale_parts(path)
+    temporary = _part_path(path)
     renamed = False
     try:
         with temporary.open("xb") as handle:
@@ -96,6 +124,7 @@ def export_to_file(
             entry = _append(store, action, subject, details, str(path), sha256)
             os.replace(temporary, path)
             renamed = True
+            _sync_folder(path.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             (path if renamed else temporary).unlink()
@@ -127,6 +156,24 @@ def export_to_stream(
     return AuditedExport(None, sha256, details, entry)
 
 
+def audit_entries_for_file(
+    store: Store, path: Path, *, action: str | None = None
+) -> list[AuditEntry]:
+    """The entries (of ``action``, or any) that record the SHA-256 of the file at ``path``,
+    oldest first. Empty: the file is an unaudited export (written by a process killed before
+    its entry committed), or was changed since. Raises ``OSError`` when it cannot be read."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    sql = "SELECT * FROM audit_log WHERE json_extract(payload, '$.sha256') = ?"
+    params = [digest.hexdigest()]
+    if action is not None:
+        sql += " AND action = ?"
+        params.append(action)
+    return [AuditEntry(**row) for row in store.query(sql + " ORDER BY id", params)]
+
+
 def _append(
     store: Store,
     action: str,
@@ -141,6 +188,51 @@ def _append(
 def _check(cancelled: Callable[[], bool] | None) -> None:
     if cancelled is not None and cancelled():
         raise ExportCancelledError("The export was cancelled; nothing was written.")
+
+
+def _part_path(path: Path) -> Path:
+    """A new temporary file's path for an export to ``path``: ``.NAME.RANDOM.part``."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+
+
+def _part_pattern(path: Path) -> re.Pattern[str]:
+    """Matches exactly the names :func:`_part_path` gives temporary files for ``path``."""
+    return re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{8}}\.part")
+
+
+def _remove_stale_parts(path: Path) -> None:
+    """Remove the temporary files of killed exports to ``path``: regular files named as
+    :func:`_part_pattern` says and not written to for :data:`STALE_PART_AGE_S`. Best effort:
+    what cannot be listed or removed is left."""
+    pattern = _part_pattern(path)
+    cutoff = time.time() - STALE_PART_AGE_S
+    try:
+        entries = os.scandir(path.parent)
+    except OSError:
+        return  # writing the export reports a folder that is missing or unreadable
+    with entries:
+        for entry in entries:
+            if not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                    os.unlink(entry.path)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable. Windows cannot open a folder to sync it; some
+    file systems cannot sync one (EINVAL), and then there is nothing more to do."""
+    if os.name == "nt":
+        return
+    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(descriptor)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+    finally:
+        os.close(descriptor)
 
 
 def _write_digested(

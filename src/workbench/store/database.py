@@ -37,7 +37,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in one write transaction (``BEGIN IMMEDIATE``); nested blocks join it."""
+        """Run the block in one write transaction (``BEGIN IMMEDIATE``); nested blocks join it.
+
+        An exception in the block, or a COMMIT that fails, rolls the transaction back and is
+        re-raised; the store is then ready for the next transaction.
+        """
         if self._depth:
             self._depth += 1
             try:
@@ -49,12 +53,24 @@ class Store:
         self._depth = 1
         try:
             yield self.conn
-        except BaseException:
-            self._depth = 0
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            # Also when COMMIT itself failed (SQLITE_BUSY, a deferred foreign key, disk I/O):
+            # SQLite may leave the transaction open, and the next BEGIN would then fail.
+            self._roll_back(exc)
             raise
-        self._depth = 0
-        self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def _roll_back(self, cause: BaseException) -> None:
+        """End the open transaction, if SQLite has not ended it already; a failed ROLLBACK
+        is noted on ``cause``, which the caller re-raises."""
+        if not self.conn.in_transaction:
+            return
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            cause.add_note(f"ROLLBACK failed as well: {exc}")
 
     @property
     def in_transaction(self) -> bool:
