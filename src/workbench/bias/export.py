@@ -4,8 +4,8 @@ JSON Lines holds the run (``"type": "run"``), then one line per metric, then one
 variant score with its prompt, continuations and per-token log-probabilities. Each export is
 appended to the audit log (``bias_run.exported``) with the SHA-256 of what was written, so a
 file handed to an auditor can be matched to the entry: a file (:func:`export_bias_run_to_file`)
-once it was written completely, in the transaction that renames it into place (a failed export
-leaves neither file nor entry); a stream (:func:`export_bias_run_to_stream`) or the text
+once it was written completely, in the transaction that renames it into place (see
+:mod:`workbench.store.audited_export` for what a failure or a crash can leave); a stream (:func:`export_bias_run_to_stream`) or the text
 handed back (:func:`export_bias_run`) with ``path`` null.
 """
 
@@ -86,9 +86,10 @@ def export_bias_run_to_file(
     table: ExportTable = "metrics",
     cancelled: Callable[[], bool] | None = None,
 ) -> BiasRunExport:
-    """Write the run's evidence to ``path`` and audit it, completely or not at all: a failure
+    """Write the run's evidence to ``path`` and audit it: a failure while writing
     (``ExportFileError``) or a cancel (``ExportCancelledError``) leaves no file and no entry,
-    and keeps an earlier file."""
+    and keeps an earlier file (:func:`workbench.store.audited_export.export_to_file` says
+    what a crash between the rename and the commit leaves)."""
     write = _writer(store, run_id, fmt, table)  # an unknown run fails before any file is made
     written = export_to_file(
         store, path, write, action=EXPORTED_ACTION, subject=_subject(run_id), cancelled=cancelled

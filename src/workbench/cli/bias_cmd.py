@@ -211,7 +211,7 @@ def export_cmd(
     """Export a run's evidence as CSV or JSON Lines.
 
     Every export is audited (bias_run.exported) with the SHA-256 of what was written. A file
-    is written completely or not at all: a failed export leaves no file and no entry.
+    appears only once complete: a failed export leaves no file and no entry.
     """
     if output is None or str(output) == "-":
         sys.stdout.flush()  # the bytes follow anything printed before them
