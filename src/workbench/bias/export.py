@@ -5,8 +5,9 @@ variant score with its prompt, continuations and per-token log-probabilities. Ea
 appended to the audit log (``bias_run.exported``) with the SHA-256 of what was written, so a
 file handed to an auditor can be matched to the entry: a file (:func:`export_bias_run_to_file`)
 once it was written completely, in the transaction that renames it into place (see
-:mod:`workbench.store.audited_export` for what a failure or a crash can leave); a stream (:func:`export_bias_run_to_stream`) or the text
-handed back (:func:`export_bias_run`) with ``path`` null.
+:mod:`workbench.store.audited_export` for what a failure or a crash can leave); a stream
+(:func:`export_bias_run_to_stream`) or the text handed back (:func:`export_bias_run`) with
+``path`` null.
 """
 
 from __future__ import annotations
