@@ -195,7 +195,7 @@ def test_import_a_suite_and_a_promptfoo_config(run: Any, suite_file: Path, tmp_p
         "--skip-unsupported", "--name", "pf",
     )  # fmt: skip
 
-    assert "Stored suite cli-suite@1: 2 prompts x 1 models x 3 cases" in stored
+    assert "Stored suite cli-suite@1: 2 prompts x 1 model x 3 cases x 1 sample = 6 cells" in stored
     assert refused.exit_code == 1
     assert "provider 'openai:gpt-4o' is not mapped" in refused.output
     assert "assertion type 'python' is not supported" in refused.output

@@ -110,7 +110,7 @@ def test_errored_cells_make_the_run_exit_3(run: Any, script_model: Any, tmp_path
     helped = ok(run("eval", "run", "-h"))
 
     assert result.exit_code == 3, result.output
-    assert "1 cell of run 1 errored and were not evaluated (exit code 3)" in result.stderr
+    assert "1 cell of run 1 errored and was not evaluated (exit code 3)" in result.stderr
     assert "the engine refused" in result.stderr
     assert "Errors: 1 cell could not be evaluated" in result.stdout
     assert as_json.exit_code == 3
@@ -216,7 +216,7 @@ def test_cases_without_assertions_are_warned_about(run: Any, reply: Any, tmp_pat
     text = ok(run("eval", "run", str(path)))
     data = json.loads(ok(run("eval", "run", "qa-cli", "--json")))
 
-    assert "1 case(s) have no assertions: they pass whenever the model answers" in text
+    assert "1 case has no assertions: they pass whenever the model answers" in text
     assert data["summary"]["cases_without_assertions"] == 1
 
 

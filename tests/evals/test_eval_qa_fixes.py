@@ -181,6 +181,8 @@ def test_every_unknown_model_and_prompt_is_named_at_once(
             "models: [demo]": "models: [nomodel, demo, other-missing]\njudge: no-judge",
             "  - {id: greet,": "  - support-reply@42\n  - no-such-prompt\n  - {id: greet,",
             "{name: Ada}": "{nme: Ada}",
+            # a judge is required only by a case that needs one
+            "{type: icontains, value: b}": "{type: llm-rubric, value: polite}",
         }
     )
     suite = load_suite_text(text, source="qa.yaml")

@@ -94,9 +94,9 @@ def test_columns_get_pass_rate_interval_and_distributions() -> None:
 
     (column,) = summarize_cells(cells, [("a", "m")]).columns
 
-    assert (column.n, column.passed, column.errors) == (11, 8, 1)
-    assert column.pass_rate == pytest.approx(8 / 11)
-    assert (column.ci_low, column.ci_high) == pytest.approx(wilson_interval(8, 11))
+    assert (column.n, column.passed, column.errors, column.evaluated) == (11, 8, 1, 10)
+    assert column.pass_rate == pytest.approx(8 / 10)  # the errored cell is not a result
+    assert (column.ci_low, column.ci_high) == pytest.approx(wilson_interval(8, 10))
     assert column.latency_s.n == 10
     assert column.latency_s.median == 4.5
 

@@ -10,7 +10,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -28,11 +28,13 @@ from workbench.evals import (
     EXPORT_FORMATS,
     CellFinished,
     EvalRun,
+    EvalSuite,
     ModelLoading,
     RunEvent,
     RunOptions,
     RunStarted,
     StoredSuite,
+    SuiteWarnings,
     check_run,
     compare_runs,
     export_run_to_file,
@@ -51,9 +53,10 @@ from workbench.evals import (
     resume_run,
     run_matrix,
     save_suite,
+    suite_warnings,
     summarize_run,
-    unresolved_references,
 )
+from workbench.evals.errors import VARIABLES_HINT
 from workbench.store import Store
 
 EXIT_THRESHOLD_FAILED = 1
@@ -143,7 +146,7 @@ def run_cmd(
         try:
             run = run_matrix(state.store, stored, options=options, progress=progress)
         except KeyboardInterrupt:
-            _interrupted(state.store)
+            _interrupted(progress.run_id)  # None: interrupted before the run was stored
     _report(state.store, run, as_json=as_json)
 
 
@@ -161,55 +164,72 @@ def resume_cmd(state: CliContext, run_id: int, force: bool, as_json: bool) -> No
         try:
             run = resume_run(state.store, run_id, progress=progress, force=force)
         except KeyboardInterrupt:
-            _interrupted(state.store)
+            _interrupted(run_id)
     _report(state.store, run, as_json=as_json)
 
 
-@contextlib.contextmanager
-def _progress(*, quiet: bool) -> Iterator[Any]:
-    """A progress callback: a bar with ETA on a terminal, a line per 10% elsewhere."""
-    bar: Any = None
-    state = {"next_report": 0.0}
+class _Progress:
+    """A progress callback: a bar with ETA on a terminal, a line per 10% elsewhere. It
+    remembers the run it reported (``run_id``; None until the run is stored)."""
 
-    def on_event(event: RunEvent) -> None:
-        nonlocal bar
-        if quiet:
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.run_id: int | None = None
+        self.bar: Any = None
+        self._next_report = 0.0
+
+    def __call__(self, event: RunEvent) -> None:
+        if isinstance(event, RunStarted):
+            self.run_id = event.run_id
+        if self.quiet:
             return
         if isinstance(event, RunStarted):
             click.echo(
-                f"Run {event.run_id}: {event.total} cells"
+                f"Run {event.run_id}: {plural(event.total, 'cell')}"
                 + (f", {event.done} already done" if event.done else ""),
                 err=True,
             )
             if sys.stderr.isatty() and event.total > event.done:
-                bar = click.progressbar(
+                self.bar = click.progressbar(
                     length=event.total - event.done,
                     label="cells",
                     file=sys.stderr,
                     show_eta=True,
                     show_pos=True,
                 )
-                bar.__enter__()
-        elif isinstance(event, ModelLoading) and bar is None:
+                self.bar.__enter__()
+        elif isinstance(event, ModelLoading) and self.bar is None:
             click.echo(f"Loading {event.model_name} ...", err=True)
         elif isinstance(event, CellFinished):
-            if bar is not None:
-                bar.update(1)
-            elif event.done / event.total >= state["next_report"]:
-                click.echo(f"  {event.done}/{event.total} cells", err=True)
-                state["next_report"] = event.done / event.total + 0.1
+            if self.bar is not None:
+                self.bar.update(1)
+            elif event.done / event.total >= self._next_report:
+                click.echo(f"  {event.done}/{plural(event.total, 'cell')}", err=True)
+                self._next_report = event.done / event.total + 0.1
 
+
+@contextlib.contextmanager
+def _progress(*, quiet: bool) -> Iterator[_Progress]:
+    """A :class:`_Progress` whose bar is closed however the run ends."""
+    progress = _Progress(quiet=quiet)
     try:
-        yield on_event
+        yield progress
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        if progress.bar is not None:
+            progress.bar.__exit__(None, None, None)
 
 
-def _interrupted(store: Store) -> None:
-    runs = list_runs(store, limit=1)
-    hint = f" Resume it with: workbench eval resume {runs[0].id}" if runs else ""
-    click.echo(f"\nInterrupted; every finished cell is stored.{hint}", err=True)
+def _interrupted(run_id: int | None) -> NoReturn:
+    """Exit 130 after a Ctrl+C, naming the run to resume: the one this command ran (None:
+    interrupted before that run was stored, so there is nothing to resume)."""
+    if run_id is None:
+        message = "Interrupted before the run started; no run was stored."
+    else:
+        message = (
+            f"Interrupted; every finished cell is stored. Resume it with: "
+            f"workbench eval resume {run_id}"
+        )
+    click.echo(f"\n{message}", err=True)
     sys.exit(EXIT_INTERRUPTED)
 
 
@@ -230,8 +250,9 @@ def _report(store: Store, run: EvalRun, *, as_json: bool) -> None:
     if summary.n_errors:
         errored = [c for c in list_cells(store, run.id, light=True) if c.status == "error"]
         first = f" First, cell #{errored[0].number}: {errored[0].reason}" if errored else ""
+        were = "was" if summary.n_errors == 1 else "were"
         click.echo(
-            f"Error: {plural(summary.n_errors, 'cell')} of run {run.id} errored and were not "
+            f"Error: {plural(summary.n_errors, 'cell')} of run {run.id} errored and {were} not "
             f"evaluated (exit code {EXIT_CELL_ERRORS}).{first}\n"
             f"See them with: workbench eval show {run.id}",
             err=True,
@@ -298,15 +319,14 @@ def import_cmd(
         result = import_promptfoo_config(
             state.store, file, mapping=mapping, name=name, skip_unsupported=skip_unsupported
         )
-        if as_json:
-            echo_json(result.to_dict())
-            return
         assert result.stored is not None
+        warnings = suite_warnings(state.store, result.stored.suite)
+        _warn_unrunnable(result.stored.ref, warnings)
+        if as_json:
+            echo_json({**result.to_dict(), **warnings.to_dict()})
+            return
         verb = "Stored" if result.created else "Already stored:"
-        click.echo(
-            f"{verb} suite {result.stored.ref}: {len(result.suite.prompts)} prompts x "
-            f"{len(result.suite.models)} models x {len(result.suite.cases)} cases"
-        )
+        click.echo(f"{verb} suite {result.stored.ref}: {_matrix_text(result.suite)}")
         for provider, model in result.providers.items():
             click.echo(f"  provider {provider} -> model {model}")
         for item in result.skipped:
@@ -317,22 +337,43 @@ def import_cmd(
     if mappings:
         raise click.UsageError("--map is for promptfoo configs; this is a workbench suite.")
     stored, created = import_suite_file(state.store, file)
-    unresolved = unresolved_references(state.store, stored.suite)
-    for problem in unresolved:
-        click.echo(f"Warning: suite {stored.ref}: {problem}", err=True)
-    if unresolved:
+    warnings = suite_warnings(state.store, stored.suite)
+    _warn_unrunnable(stored.ref, warnings)
+    if as_json:
+        echo_json({"created": created, **warnings.to_dict(), **stored.to_dict()})
+        return
+    verb = "Stored" if created else "Already stored:"
+    suite = stored.suite
+    click.echo(f"{verb} suite {stored.ref}: {_matrix_text(suite)}")
+
+
+def _warn_unrunnable(ref: str, warnings: SuiteWarnings) -> None:
+    """Say on stderr what keeps a just-stored suite from running as it is, and what to do."""
+    for sentence in warnings.sentences:
+        click.echo(f"Warning: suite {ref}: {sentence}", err=True)
+    if warnings.unresolved:
         click.echo(
             "It cannot run until they exist (workbench models list, workbench prompts list).",
             err=True,
         )
-    if as_json:
-        echo_json({"created": created, "unresolved": list(unresolved), **stored.to_dict()})
-        return
-    verb = "Stored" if created else "Already stored:"
-    suite = stored.suite
-    click.echo(
-        f"{verb} suite {stored.ref}: {len(suite.prompts)} prompts x {len(suite.models)} models "
-        f"x {len(suite.cases)} cases x {suite.repeat} = {suite.n_cells} cells"
+    if warnings.missing_variables:
+        click.echo(
+            f"It cannot run until its cases give those variables. {VARIABLES_HINT}", err=True
+        )
+    if warnings.unasserted_cases:
+        click.echo(
+            "Give those cases 'assert:' (or the suite 'defaultTest: assert:') so that they test "
+            "something.",
+            err=True,
+        )
+
+
+def _matrix_text(suite: EvalSuite) -> str:
+    """``2 prompts x 1 model x 3 cases x 1 sample = 6 cells``."""
+    return (
+        f"{plural(len(suite.prompts), 'prompt')} x {plural(len(suite.models), 'model')} x "
+        f"{plural(len(suite.cases), 'case')} x {plural(suite.repeat, 'sample')} = "
+        f"{plural(suite.n_cells, 'cell')}"
     )
 
 
@@ -464,7 +505,7 @@ def export_cmd(state: CliContext, run_id: int, fmt: str, output: Path | None) ->
     """Export RUN's cells as CSV or JSON Lines (with grading, seeds and fingerprints).
 
     Every export is audited (eval_run.exported) with the SHA-256 of what was written. A file
-    is written completely or not at all: a failed export leaves no file and no entry.
+    appears only once complete: a failed export leaves no file and no entry.
     """
     if output is None or str(output) == "-":
         sys.stdout.flush()  # the bytes follow anything printed before them

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from workbench.cli.formatting import format_table
-from workbench.evals import CellResult, EvalRun, RunComparison, RunSummary
+from workbench.evals import CellChange, CellResult, EvalRun, RunComparison, RunSummary
 from workbench.evals.snapshot import RunSnapshot
 
 
@@ -28,13 +28,13 @@ def pass_rates(summary: Any) -> str:
 
 def format_run(run: EvalRun, summary: RunSummary) -> str:
     lines = [
-        f"Run {run.id}: suite {run.suite_ref}, {run.status}, {run.n_done}/{run.n_cells} cells"
-        + (f" (error: {run.error})" if run.error else "")
+        f"Run {run.id}: suite {run.suite_ref}, {run.status}, {run.n_done}/"
+        f"{plural(run.n_cells, 'cell')}" + (f" (error: {run.error})" if run.error else "")
     ]
     rows = [
         (
             c.label,
-            f"{c.passed}/{c.n}",
+            f"{c.passed}/{c.evaluated}",
             f"{_pct(c.pass_rate)} [{_pct(c.ci_low)}-{_pct(c.ci_high)}]",
             _num(c.mean_score),
             _num(c.latency_s.median),
@@ -56,7 +56,7 @@ def format_run(run: EvalRun, summary: RunSummary) -> str:
         for cmp in summary.comparisons:
             lines.append(
                 f"  {_pair(cmp.a, cmp.b)}: {cmp.only_b} fixed, {cmp.only_a} broken of "
-                f"{cmp.n_pairs} cases, p={cmp.p_value:.3g}: {cmp.sentence}"
+                f"{plural(cmp.n_pairs, 'case')}, p={cmp.p_value:.3g}: {cmp.sentence}"
             )
     if summary.flaky:
         labels = _case_labels(run.snapshot)
@@ -70,19 +70,22 @@ def format_run(run: EvalRun, summary: RunSummary) -> str:
         lines += [
             "",
             f"Errors: {plural(summary.n_errors, 'cell')} could not be evaluated "
-            "(! in 'eval show'; 'eval cell RUN CELL' says why).",
+            "(! in 'eval show'; 'eval cell RUN CELL' says why); pass rates, scores and "
+            "comparisons leave them out.",
         ]
     if summary.unasserted_cases:
         count = len(summary.unasserted_cases)
         lines += [
             "",
-            f"Warning: {count} case(s) have no assertions: they pass whenever the model "
-            "answers. Give them 'assert:' (or the suite 'defaultTest: assert:').",
+            f"Warning: {plural(count, 'case')} {'has' if count == 1 else 'have'} no "
+            "assertions: they pass whenever the model answers. Give them 'assert:' (or the "
+            "suite 'defaultTest: assert:').",
         ]
     if summary.threshold is not None:
         if summary.failing_columns:
             failing = ", ".join(" × ".join(c) for c in summary.failing_columns)
             lines += ["", f"Threshold {_pct(summary.threshold)}: FAILED by {failing}"]
+            lines += [f"  {reason}" for reason in summary.threshold_failures]
         else:
             lines += ["", f"Threshold {_pct(summary.threshold)}: met by every column"]
     return "\n".join(lines)
@@ -112,9 +115,10 @@ def format_matrix(run: EvalRun, cells: list[CellResult]) -> str:
             row.append(_mark(found, snapshot.repeat))
         rows.append(row)
     headers = ["CASE", *(f"{p} × {m}" if len(snapshot.models) > 1 else p for p, m in columns)]
-    return "Cells (✓ pass, ✗ fail, ! error, · not run; #N for 'eval cell'):\n" + format_table(
-        headers, rows
-    )
+    legend = "✓ pass, ✗ fail, ! error, · not run; #N for 'eval cell'"
+    if snapshot.repeat > 1:
+        legend += "; P/N: P of N evaluated samples pass, +E! errored"
+    return f"Cells ({legend}):\n" + format_table(headers, rows)
 
 
 def _mark(found: list[CellResult], repeat: int) -> str:
@@ -122,8 +126,13 @@ def _mark(found: list[CellResult], repeat: int) -> str:
         return "·"
     first = min(found, key=lambda c: c.number)
     if repeat > 1:
-        passes = sum(c.passed for c in found)
-        return f"{passes}/{len(found)} #{first.number}"
+        evaluated = [c for c in found if c.evaluated]  # errored samples have no verdict
+        errors = len(found) - len(evaluated)
+        passes = sum(c.passed for c in evaluated)
+        text = f"{passes}/{len(evaluated)}" if evaluated else ""
+        if errors:
+            text += f"+{errors}!" if evaluated else f"{errors}!"
+        return f"{text} #{first.number}"
     symbol = "!" if first.status == "error" else ("✓" if first.passed else "✗")
     return f"{symbol} #{first.number}"
 
@@ -186,20 +195,24 @@ def format_comparison(
         return _format_nothing_in_common(comparison, snapshots)
     labels = {**_case_labels(snapshots[0]), **_case_labels(snapshots[1])}
     lines = [
-        f"Run {comparison.run_b} against run {comparison.run_a}: {comparison.matched} matched "
-        f"cells, {len(comparison.regressed)} regressed, {len(comparison.fixed)} fixed, "
-        f"{comparison.still_passing} still pass, {comparison.still_failing} still fail, "
-        f"{comparison.outputs_changed} outputs changed"
+        f"Run {comparison.run_b} against run {comparison.run_a}: "
+        f"{plural(comparison.matched, 'matched cell')}, {len(comparison.regressed)} regressed, "
+        f"{len(comparison.fixed)} fixed, {comparison.still_passing} still pass, "
+        f"{comparison.still_failing} still fail, "
+        + (f"{len(comparison.errored)} errored (not compared), " if comparison.errored else "")
+        + f"{plural(comparison.outputs_changed, 'output')} changed"
     ]
     if comparison.only_in_a or comparison.only_in_b:
         lines.append(
-            f"Unmatched: {comparison.only_in_a} cells only in run {comparison.run_a}, "
+            f"Unmatched: {plural(comparison.only_in_a, 'cell')} only in run {comparison.run_a}, "
             f"{comparison.only_in_b} only in run {comparison.run_b}"
         )
-    for title, changes, attr in (
-        ("Regressed", comparison.regressed, "reason_b"),
-        ("Fixed", comparison.fixed, "reason_a"),
-    ):
+    for title, changes, reason in (
+        ("Regressed", comparison.regressed, lambda change: change.reason_b),
+        ("Fixed", comparison.fixed, lambda change: change.reason_a),
+        ("Errored (not evaluated in one run or both: not compared)", comparison.errored,
+         lambda change: _error_reason(change, comparison)),
+    ):  # fmt: skip
         if changes:
             lines += ["", f"{title}:"]
             for change in changes:
@@ -208,16 +221,29 @@ def format_comparison(
                     f"  {change.prompt_id} × {change.model_id} / "
                     f"{labels.get(change.case_id, change.case_id)}"
                     f"{f' ({repeat})' if repeat else ''}: "
-                    f"#{change.number_a} -> #{change.number_b}; {getattr(change, attr)[:100]}"
+                    f"#{change.number_a} -> #{change.number_b}; {reason(change)[:100]}"
                 )
     if comparison.tests:
         lines += ["", "Per column (McNemar's exact test on the same cases):"]
         for test in comparison.tests:
             lines.append(
                 f"  {' × '.join(test.b)}: {test.only_b} fixed, {test.only_a} broken of "
-                f"{test.n_pairs} cases, p={test.p_value:.3g}: {test.sentence}"
+                f"{plural(test.n_pairs, 'case')}, p={test.p_value:.3g}: {test.sentence}"
             )
     return "\n".join(lines)
+
+
+def _error_reason(change: CellChange, comparison: RunComparison) -> str:
+    """The error of the side (or sides) of a matched cell that errored."""
+    errors = [
+        f"errored in run {run_id}: {reason}"
+        for run_id, status, reason in (
+            (comparison.run_a, change.status_a, change.reason_a),
+            (comparison.run_b, change.status_b, change.reason_b),
+        )
+        if status == "error"
+    ]
+    return "; ".join(errors)
 
 
 def _format_nothing_in_common(

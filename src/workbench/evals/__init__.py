@@ -62,6 +62,7 @@ from workbench.evals.promptfoo import (
     promptfoo_providers,
     read_promptfoo_config,
 )
+from workbench.evals.readiness import SuiteWarnings, suite_warnings
 from workbench.evals.records import CellResult, EvalRun, get_cell, get_run, list_cells, list_runs
 from workbench.evals.references import check_references, unresolved_references
 from workbench.evals.replay import ReplayResult, replay_cell
@@ -129,6 +130,7 @@ __all__ = [
     "StoredSuite",
     "SuiteFileError",
     "SuiteSummary",
+    "SuiteWarnings",
     "UnresolvedReferencesError",
     "UnsupportedImportError",
     "assertion_types",
@@ -162,6 +164,7 @@ __all__ = [
     "run_matrix",
     "save_suite",
     "snapshot_columns",
+    "suite_warnings",
     "summarize_cells",
     "summarize_run",
     "summarize_snapshot",

@@ -7,6 +7,10 @@ compared even if their ids differ (``support-reply@2`` in one run, ``@3`` in the
 Per matched column, McNemar's exact test says whether run B's column is really better; a
 column pair with no case in common gets no test, and two runs with no matched cell have nothing
 to compare (``nothing_in_common``), which is said rather than dressed up as a verdict.
+
+An errored cell (not evaluated) has no verdict to regress from or to: a matched pair where
+either side errored is listed apart (``errored``), never as regressed, fixed or still failing,
+and its case is left out of the McNemar test when all its samples errored.
 """
 
 from __future__ import annotations
@@ -35,11 +39,13 @@ class CellChange:
     repeat: int
     number_a: int
     number_b: int
-    score_a: float
-    score_b: float
+    score_a: float | None  # None: errored (not evaluated)
+    score_b: float | None
     reason_a: str
     reason_b: str
     output_changed: bool
+    status_a: str = "ok"
+    status_b: str = "ok"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -62,6 +68,7 @@ class RunComparison:
     only_in_a: int
     only_in_b: int
     tests: tuple[PairedComparison, ...]
+    errored: tuple[CellChange, ...] = ()  # matched cells that errored in either run
 
     @property
     def nothing_in_common(self) -> bool:
@@ -80,6 +87,7 @@ class RunComparison:
             "fixed": [c.to_dict() for c in self.fixed],
             "still_passing": self.still_passing,
             "still_failing": self.still_failing,
+            "errored": [c.to_dict() for c in self.errored],
             "outputs_changed": self.outputs_changed,
             "only_in_a": self.only_in_a,
             "only_in_b": self.only_in_b,
@@ -96,6 +104,7 @@ def compare_runs(store: Store, run_a: int, run_b: int) -> RunComparison:
     index_b = {(c.column, c.case_id, c.repeat): c for c in cells_b}
     regressed: list[CellChange] = []
     fixed: list[CellChange] = []
+    errored: list[CellChange] = []
     still_passing = still_failing = changed = matched = 0
     matched_b: set[tuple[Column, str, int]] = set()
     for a in cells_a:
@@ -106,7 +115,9 @@ def compare_runs(store: Store, run_a: int, run_b: int) -> RunComparison:
         matched += 1
         matched_b.add((b.column, b.case_id, b.repeat))
         changed += a.output != b.output
-        if a.passed and not b.passed:
+        if not (a.evaluated and b.evaluated):
+            errored.append(_change(a, b))
+        elif a.passed and not b.passed:
             regressed.append(_change(a, b))
         elif b.passed and not a.passed:
             fixed.append(_change(a, b))
@@ -133,6 +144,7 @@ def compare_runs(store: Store, run_a: int, run_b: int) -> RunComparison:
         only_in_a=len(cells_a) - matched,
         only_in_b=len(cells_b) - len(matched_b),
         tests=tuple(tests),
+        errored=tuple(errored),
     )
 
 
@@ -158,9 +170,11 @@ def _change(a: CellResult, b: CellResult) -> CellChange:
         repeat=b.repeat,
         number_a=a.number,
         number_b=b.number,
-        score_a=a.score,
-        score_b=b.score,
+        score_a=a.graded_score,
+        score_b=b.graded_score,
         reason_a=a.reason,
         reason_b=b.reason,
         output_changed=a.output != b.output,
+        status_a=a.status,
+        status_b=b.status,
     )

@@ -3,13 +3,14 @@
 Rows stream from the store one at a time, so a run of 100,000 cells exports in constant memory.
 Each row names the prompt version (and its content hash), the model file's SHA-256, the case
 and its variables, the seed, the output, the grading and the measurements; JSONL rows add the
-full grading, the request and the replay fingerprint.
+full grading, the request and the replay fingerprint. An errored cell (not evaluated) has
+``pass`` and ``score`` null (empty in CSV); its ``status`` and ``error`` say why.
 
 :func:`export_run_to_file` (the desktop app and ``workbench eval export -o``) and
 :func:`export_run_to_stream` (``workbench eval export`` to standard output) append an
 ``eval_run.exported`` audit entry with the format, the cell count, the path and the SHA-256
 of what was written, once it was written completely; a failed or cancelled export leaves
-neither a file nor an entry.
+neither a file nor an entry (:mod:`workbench.store.audited_export` says what a crash can).
 """
 
 from __future__ import annotations
@@ -89,9 +90,11 @@ def export_run_to_file(
     """Write run ``run_id``'s cells to ``path`` as ``fmt`` and audit it (``eval_run.exported``).
 
     The rows go to a hidden temporary file next to ``path``, renamed over it only once
-    complete, in the transaction that appends the entry: a failure (``ExportFileError``), a
-    cancel (``cancelled()`` turned true: ``ExportCancelledError``) or a crash never leaves a
-    half-written export nor an entry, nor clobbers an earlier file.
+    complete, in the transaction that appends the entry: a failure while writing
+    (``ExportFileError``), a cancel (``cancelled()`` turned true: ``ExportCancelledError``) or
+    a crash never leaves a half-written export; the first two leave no entry and keep an
+    earlier file. A crash between the rename and the commit leaves the complete file without
+    an entry (:func:`workbench.store.audited_export.audit_entries_for_file` tells).
     """
     write = _writer(store, run_id, fmt)  # an unknown run fails before any file is made
     written = export_to_file(
@@ -159,8 +162,8 @@ def _rows(store: Store, run_id: int, snapshot: RunSnapshot) -> Iterator[dict[str
             "repeat": cell.repeat,
             "seed": cell.seed,
             "status": cell.status,
-            "pass": cell.passed,
-            "score": cell.score,
+            "pass": cell.verdict,  # null (empty in CSV) for an errored cell: not evaluated
+            "score": cell.graded_score,
             "reason": cell.reason,
             "output": cell.output,
             "prompt_tokens": cell.prompt_tokens,

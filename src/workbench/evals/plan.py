@@ -15,7 +15,7 @@ sample index gets the same seed in every column, so columns are compared on equa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,9 +69,16 @@ def missing_variables(snapshot: RunSnapshot) -> tuple[tuple[str, str, tuple[str,
     variable only some branches use, or one used both guarded and unguarded, is judged as
     rendering judges it. Other template errors are left to the cells that hit them.
     """
+    return missing_prompt_variables(snapshot.prompts, snapshot.cases)
+
+
+def missing_prompt_variables(
+    prompts: Sequence[ResolvedPrompt], cases: Sequence[EvalCase]
+) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """:func:`missing_variables` for these prompts and cases (defaults merged in)."""
     found = []
-    for prompt in snapshot.prompts:
-        for case in snapshot.cases:
+    for prompt in prompts:
+        for case in cases:
             try:
                 render_prompt(prompt.content, case.vars)
             except MissingVariableError as exc:

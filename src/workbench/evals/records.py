@@ -37,6 +37,10 @@ class CellResult:
     ``number`` is the cell's 1-based place in the run's plan (what ``eval replay RUN CELL``
     takes). ``request``, ``rendered_prompt`` and ``fingerprint`` are None when read "light".
     A cell read from the store parses its ``grading`` JSON only when first used.
+
+    An errored cell (``status`` "error": the prompt could not render, the engine refused) is
+    not an evaluation result: it is stored with ``passed`` False and ``score`` 0, but
+    :attr:`verdict` and :attr:`graded_score` are None, and every statistic leaves it out.
     """
 
     id: int
@@ -71,15 +75,32 @@ class CellResult:
         """The column (prompt id, model id) the cell belongs to."""
         return (self.prompt_id, self.model_id)
 
+    @property
+    def evaluated(self) -> bool:
+        """Whether the cell has a verdict (it ran and was graded; an errored cell has none)."""
+        return self.status == "ok"
+
+    @property
+    def verdict(self) -> bool | None:
+        """Pass or fail; None for an errored cell (not evaluated)."""
+        return self.passed if self.evaluated else None
+
+    @property
+    def graded_score(self) -> float | None:
+        """The grading's score; None for an errored cell (not evaluated)."""
+        return self.score if self.evaluated else None
+
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> CellResult:
         """Build from a store row (full or light)."""
         return _row_reader(tuple(row))(tuple(row.values()))
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (``pass`` for promptfoo's name)."""
+        """A JSON-ready dict (``pass`` for promptfoo's name; ``pass`` and ``score`` null for
+        an errored cell)."""
         data = {k: v for k, v in self.__dict__.items() if k not in ("passed", "grading")}
-        data["pass"] = self.passed
+        data["pass"] = self.verdict
+        data["score"] = self.graded_score
         data["grading"] = dict(self.grading)
         return data
 

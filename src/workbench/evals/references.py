@@ -4,7 +4,8 @@ A suite names inventory models and stored prompt versions. A run from a file mus
 suite it cannot run, and a run must not start only to fail on the second unknown name after
 the first is fixed: :func:`unresolved_references` lists every model, judge and prompt reference
 that does not resolve, and :func:`check_references` refuses them all in one error that says what
-exists.
+exists. A judge (given, the suite's, or by default its first model) is required only when a
+chosen case has an assertion that needs one (``llm-rubric``, negated or not).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from workbench.errors import WorkbenchError
 from workbench.evals.columns import choose_models, choose_prompts
 from workbench.evals.errors import UnresolvedReferencesError
+from workbench.evals.snapshot import chosen_cases, judge_name
 from workbench.evals.suite import EvalSuite
 from workbench.inventory import list_models
 from workbench.prompts.service import get_version, list_prompts
@@ -27,19 +29,21 @@ def unresolved_references(
     prompts: Sequence[str] = (),
     models: Sequence[str] = (),
     judge: str | None = None,
+    tags: Sequence[str] = (),
 ) -> tuple[str, ...]:
     """What the run's columns (``prompts``/``models`` as for a run; empty: the suite's own)
-    and its judge name that this store does not have, one sentence each."""
+    and its judge (only if a case chosen by ``tags`` needs one) that this store does not
+    have, one sentence each."""
     problems: list[str] = []
     registered = {model.name for model in list_models(store)}
     model_specs = choose_models(suite, models)
     for spec in model_specs:
         if spec.name not in registered:
             problems.append(f"model {spec.name!r} is not in the inventory")
-    judge_name = judge or suite.judge
+    judge_model = judge_name(suite, chosen_cases(suite, tags), judge)
     column_names = {name for spec in model_specs for name in (spec.id, spec.name)}
-    if judge_name and judge_name not in column_names and judge_name not in registered:
-        problems.append(f"judge model {judge_name!r} is not in the inventory")
+    if judge_model and judge_model not in column_names and judge_model not in registered:
+        problems.append(f"judge model {judge_model!r} is not in the inventory")
     for prompt in choose_prompts(suite, prompts):
         if prompt.ref is None:
             continue
@@ -57,10 +61,13 @@ def check_references(
     prompts: Sequence[str] = (),
     models: Sequence[str] = (),
     judge: str | None = None,
+    tags: Sequence[str] = (),
 ) -> None:
     """Raise UnresolvedReferencesError naming every unresolved reference (see
     :func:`unresolved_references`) and what the store has instead."""
-    problems = unresolved_references(store, suite, prompts=prompts, models=models, judge=judge)
+    problems = unresolved_references(
+        store, suite, prompts=prompts, models=models, judge=judge, tags=tags
+    )
     if problems:
         raise UnresolvedReferencesError(describe_unresolved(store, suite.name, problems), problems)
 

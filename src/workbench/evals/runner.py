@@ -161,7 +161,12 @@ def _checked_snapshot(store: Store, suite: StoredSuite, options: RunOptions) -> 
     (one UnresolvedReferencesError names all that do not) and that every case gives every
     prompt's variables (MissingCaseVariablesError names each prompt, case and variable)."""
     check_references(
-        store, suite.suite, prompts=options.prompts, models=options.models, judge=options.judge
+        store,
+        suite.suite,
+        prompts=options.prompts,
+        models=options.models,
+        judge=options.judge,
+        tags=options.tags,
     )
     snapshot = resolve_suite(
         store,
@@ -308,10 +313,6 @@ def _execute_cells(
     resumed: bool,
 ) -> EvalRun:
     control = control or RunControl()
-    cells = plan_cells(snapshot)
-    stored = done_cell_keys(store, run_id)
-    pending = [cell for cell in cells if cell.key not in stored]
-    done, total = len(cells) - len(pending), len(cells)
     models = {model.id: model for model in snapshot.models}
     cases = {case.id: case for case in snapshot.cases}
 
@@ -325,7 +326,12 @@ def _execute_cells(
     judge = ModelJudge(pool, snapshot.judge, seed=snapshot.seed) if snapshot.judge else None
     status, durations = "finished", list[float]()
     try:
+        # Announced before the cells are planned (rendering every prompt x case takes a while
+        # for a large suite), so that a caller knows the run to resume however it stops.
+        stored = done_cell_keys(store, run_id)
+        done, total = len(stored), snapshot.n_cells
         emit(RunStarted(run_id, total, done, resumed))
+        pending = [cell for cell in plan_cells(snapshot) if cell.key not in stored]
         for cell in pending:
             model = models[cell.model_id]
             if cell.request is not None and not pool.has(model.load_request()):

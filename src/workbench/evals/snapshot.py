@@ -22,7 +22,7 @@ from workbench.evals.errors import EvalError
 from workbench.evals.library import StoredSuite
 from workbench.evals.nodes import from_data
 from workbench.evals.parsing import parse_case
-from workbench.evals.suite import EvalCase, EvalSuite, ModelSpec
+from workbench.evals.suite import EvalCase, EvalSuite, ModelSpec, PromptSpec
 from workbench.inventory import get_model, hash_file
 from workbench.prompts.content import make_content
 from workbench.prompts.hashing import content_hash
@@ -175,23 +175,19 @@ def resolve_suite(
     suite = stored.suite
     prompt_specs = choose_prompts(suite, prompts)
     model_specs = choose_models(suite, models)
-    cases = tuple(merge_defaults(suite, case) for case in suite.cases)
-    if tags:
-        cases = tuple(case for case in cases if set(case.tags) & set(tags))
-        if not cases:
-            known = sorted({tag for case in suite.cases for tag in case.tags})
-            listed = f"its tags: {', '.join(known)}" if known else "none of its cases has a tag"
-            raise EvalError(
-                f"No case of suite {suite.name} has the tag(s) {', '.join(tags)} ({listed})."
-            )
+    cases = chosen_cases(suite, tags)
+    if not cases and tags:
+        known = sorted({tag for case in suite.cases for tag in case.tags})
+        listed = f"its tags: {', '.join(known)}" if known else "none of its cases has a tag"
+        raise EvalError(
+            f"No case of suite {suite.name} has the tag(s) {', '.join(tags)} ({listed})."
+        )
     resolved_models = tuple(resolve_model(store, spec) for spec in model_specs)
     return RunSnapshot(
         suite_name=stored.name,
         suite_version=stored.version,
         suite_sha256=stored.sha256,
-        prompts=tuple(
-            _resolve_prompt(store, spec.id, spec.ref, spec.content) for spec in prompt_specs
-        ),
+        prompts=tuple(resolve_prompt(store, spec) for spec in prompt_specs),
         models=resolved_models,
         cases=cases,
         sampling=suite.sampling,
@@ -201,6 +197,33 @@ def resolve_suite(
         threshold=threshold if threshold is not None else suite.threshold,
         tags=tuple(tags),
     )
+
+
+def chosen_cases(suite: EvalSuite, tags: Sequence[str] = ()) -> tuple[EvalCase, ...]:
+    """The cases a run uses, with the suite's defaults merged in: those with any of ``tags``
+    (all of them without tags; possibly none)."""
+    cases = tuple(merge_defaults(suite, case) for case in suite.cases)
+    if tags:
+        cases = tuple(case for case in cases if set(case.tags) & set(tags))
+    return cases
+
+
+def needs_judge(cases: Sequence[EvalCase]) -> bool:
+    """Whether an assertion of ``cases`` (``llm-rubric``, negated or not) needs a judge."""
+    return any(
+        (kind := get_assertion_type(a.type)) is not None and kind.needs_judge
+        for case in cases
+        for a in case.assertions
+    )
+
+
+def judge_name(suite: EvalSuite, cases: Sequence[EvalCase], override: str | None) -> str | None:
+    """The model that judges a run of ``cases`` (defaults merged in): ``override``, else the
+    suite's judge, else its first model; None when no case needs a judge, so a judge the run
+    would not use is neither resolved nor required."""
+    if not needs_judge(cases):
+        return None
+    return override or suite.judge or suite.models[0].name
 
 
 def merge_defaults(suite: EvalSuite, case: EvalCase) -> EvalCase:
@@ -236,14 +259,15 @@ def resolve_model(store: Store, spec: ModelSpec) -> ResolvedModel:
     )
 
 
-def _resolve_prompt(
-    store: Store, prompt_id: str, ref: str | None, content: PromptContent | None
-) -> ResolvedPrompt:
-    if ref is not None:
-        version = get_version(store, ref)
-        return ResolvedPrompt(prompt_id, version.content, version.content_hash, ref, version.ref)
-    assert content is not None
-    return ResolvedPrompt(prompt_id, content, content_hash(content))
+def resolve_prompt(store: Store, spec: PromptSpec) -> ResolvedPrompt:
+    """A column's prompt: the stored version ``spec.ref`` points at now, or its inline
+    content (NotFoundError, or another WorkbenchError, for a reference that does not
+    resolve)."""
+    if spec.ref is not None:
+        version = get_version(store, spec.ref)
+        return ResolvedPrompt(spec.id, version.content, version.content_hash, spec.ref, version.ref)
+    assert spec.content is not None
+    return ResolvedPrompt(spec.id, spec.content, content_hash(spec.content))
 
 
 def _resolve_judge(
@@ -253,16 +277,9 @@ def _resolve_judge(
     models: Sequence[ResolvedModel],
     override: str | None,
 ) -> ResolvedModel | None:
-    name = override or suite.judge
+    name = judge_name(suite, cases, override)
     if name is None:
-        needs = any(
-            (kind := get_assertion_type(a.type)) is not None and kind.needs_judge
-            for case in cases
-            for a in case.assertions
-        )
-        if not needs:
-            return None
-        name = suite.models[0].name
+        return None
     for model in models:  # a model of the matrix: the same load settings, so one load serves
         if name in (model.id, model.name):
             return ResolvedModel(

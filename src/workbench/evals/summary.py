@@ -8,6 +8,12 @@ difference" at the 5% level (two columns with no case in common get no compariso
 With repeats, a case counts once per column: it passes when most of its samples pass (a tie
 counts as a fail); cells whose samples disagree are flagged flaky.
 
+An errored cell (the prompt could not render, the engine refused) is not an evaluation result:
+it is counted in its column's ``errors`` and left out of everything else (pass rates, Wilson
+intervals, mean scores, flaky samples, and McNemar pairs: a case whose samples all errored on
+either side is not compared). A column with no evaluated cell has no pass rate (None) and
+fails a threshold.
+
 Everything is computed from stored cells, never from memory, so a resumed run and a run
 summarised again give the numbers its evidence supports.
 """
@@ -36,9 +42,10 @@ class ColumnStats:
 
     prompt_id: str
     model_id: str
-    n: int
+    n: int  # cells stored, errored ones included
     passed: int
-    errors: int
+    errors: int  # cells stored as errors (not evaluated)
+    evaluated: int  # n - errors: what pass_rate, the interval and mean_score are of
     pass_rate: float | None
     ci_low: float
     ci_high: float
@@ -135,6 +142,16 @@ class RunSummary:
         """Whether every column reached the threshold; None without a threshold."""
         return None if self.threshold is None else not self.failing_columns
 
+    @property
+    def threshold_failures(self) -> tuple[str, ...]:
+        """Why each failing column failed the threshold, one sentence each."""
+        if self.threshold is None:
+            return ()
+        by_column = {(c.prompt_id, c.model_id): c for c in self.columns}
+        return tuple(
+            _threshold_failure(by_column[column], self.threshold) for column in self.failing_columns
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what the run row stores)."""
         return {
@@ -142,6 +159,7 @@ class RunSummary:
             "threshold": self.threshold,
             "threshold_passed": self.threshold_passed,
             "failing_columns": [list(c) for c in self.failing_columns],
+            "threshold_failures": list(self.threshold_failures),
             "n_errors": self.n_errors,
             "cases_without_assertions": len(self.unasserted_cases),
             "unasserted_cases": list(self.unasserted_cases),
@@ -184,10 +202,22 @@ def summarize_cells(
     )  # fmt: skip
 
 
+def _threshold_failure(column: ColumnStats, threshold: float) -> str:
+    if column.pass_rate is None:
+        why = (
+            f"every one of its {column.errors} cells errored" if column.errors else "it has no cell"
+        )
+        return f"{column.label}: no evaluated cell ({why}), so no pass rate to reach the threshold"
+    return f"{column.label}: pass rate {column.pass_rate:.0%} is below {threshold:.0%}"
+
+
 def case_outcomes(cells: Sequence[CellResult]) -> dict[str, bool]:
-    """Each case's pass/fail in one column: most of its samples must pass (a tie fails)."""
+    """Each case's pass/fail in one column: most of its evaluated samples must pass (a tie
+    fails). Errored samples do not vote; a case whose samples all errored has no outcome."""
     votes: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for cell in cells:
+        if not cell.evaluated:
+            continue
         votes[cell.case_id][0] += cell.passed
         votes[cell.case_id][1] += 1
     return {case: passes * 2 > total for case, (passes, total) in votes.items()}
@@ -211,9 +241,12 @@ def compare_columns(
 
 
 def find_flaky(cells: Sequence[CellResult]) -> tuple[FlakyCell, ...]:
-    """Cells (prompt, model, case) whose repeated samples disagree on pass/fail."""
+    """Cells (prompt, model, case) whose repeated evaluated samples disagree on pass/fail
+    (errored samples have no verdict to disagree with)."""
     groups: dict[tuple[str, str, str], list[CellResult]] = defaultdict(list)
     for cell in cells:
+        if not cell.evaluated:
+            continue
         groups[(cell.prompt_id, cell.model_id, cell.case_id)].append(cell)
     flaky = []
     for (prompt_id, model_id, case_id), samples in groups.items():
@@ -225,24 +258,25 @@ def find_flaky(cells: Sequence[CellResult]) -> tuple[FlakyCell, ...]:
 
 
 def _column_stats(column: Column, cells: Sequence[CellResult]) -> ColumnStats:
-    n = len(cells)
-    passed = sum(cell.passed for cell in cells)
-    low, high = wilson_interval(passed, n)
-    ok = [cell for cell in cells if cell.status == "ok"]
+    ok = [cell for cell in cells if cell.evaluated]  # errored cells have no verdict
+    evaluated = len(ok)
+    passed = sum(cell.passed for cell in ok)
+    low, high = wilson_interval(passed, evaluated)
     named: dict[str, list[float]] = defaultdict(list)
-    for cell in cells:
+    for cell in ok:
         for name, value in cell.grading.get("named_scores", {}).items():
             named[name].append(value)
     return ColumnStats(
         prompt_id=column[0],
         model_id=column[1],
-        n=n,
+        n=len(cells),
         passed=passed,
-        errors=n - len(ok),
-        pass_rate=passed / n if n else None,
+        errors=len(cells) - evaluated,
+        evaluated=evaluated,
+        pass_rate=passed / evaluated if evaluated else None,
         ci_low=low,
         ci_high=high,
-        mean_score=sum(cell.score for cell in cells) / n if n else None,
+        mean_score=sum(cell.score for cell in ok) / evaluated if evaluated else None,
         latency_s=describe([cell.total_seconds for cell in ok]),
         time_to_first_token_s=describe([cell.time_to_first_token_s for cell in ok]),
         tokens_per_second=describe([cell.tokens_per_second for cell in ok]),

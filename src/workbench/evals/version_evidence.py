@@ -2,9 +2,10 @@
 
 A run's snapshot records the content hash of every prompt column it ran, so a diff of two
 versions (which carries both content hashes) can find the runs that had both as columns. For
-each such run and model, the two columns are compared on the cases both have, the way a run's
-summary compares them: pass rates with Wilson 95% intervals and McNemar's exact test, read as
-"B is better / B is worse / no detectable difference".
+each such run and model, the two columns are compared on the cases both evaluated (errored
+cells are no result), the way a run's summary compares them: pass rates with Wilson 95%
+intervals and McNemar's exact test, read as "B is better / B is worse / no detectable
+difference".
 
 Only runs that stopped (finished or cancelled) and stored cells count; a running run's numbers
 are still moving. When a run has several columns with the same content (``support-reply@2``
@@ -130,12 +131,14 @@ def _compare(
     new: tuple[str, str],
     model_name: str,
 ) -> RunEvidence | None:
-    """The comparison of two columns on the cases both have; None when they share none."""
-    old_cases = {cell.case_id for cell in cells if cell.column == old}
-    shared = {cell.case_id for cell in cells if cell.column == new} & old_cases
+    """The comparison of two columns on the cases both evaluated (an errored cell is not a
+    result); None when they share none."""
+    evaluated = [cell for cell in cells if cell.evaluated]
+    old_cases = {cell.case_id for cell in evaluated if cell.column == old}
+    shared = {cell.case_id for cell in evaluated if cell.column == new} & old_cases
     if not shared:
         return None
-    pair = [cell for cell in cells if cell.column in (old, new) and cell.case_id in shared]
+    pair = [cell for cell in evaluated if cell.column in (old, new) and cell.case_id in shared]
     summary = summarize_cells(pair, [old, new])
     (old_stats, new_stats), comparison = summary.columns, summary.comparisons[0]
     return RunEvidence(
