@@ -14,10 +14,10 @@ when it shows one, so leaving a cell and coming back never allows a second repla
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QEvent, Signal, Slot
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.evals import CellResult, ReplayResult
+from workbench.evals import Assertion, CellResult, ReplayResult
 from workbench.ui.evals.eval_colors import DetailColors, detail_colors
 
 EMPTY_TEXT = "Select a cell of the grid to see its output, assertions and timings."
@@ -42,15 +42,19 @@ REPLAY_TIP = (
 )
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class CellSelection:
     """What the grid's current cell holds: its samples (one per finished repeat, in order), the
-    neighbouring column's samples for the word diff, the case's name, and the repeats asked."""
+    neighbouring column's samples for the word diff, the case's name, the repeats asked, the
+    case's assertions (None: not known) and, for a cell with no sample yet, why it has none
+    (``pending``: queued, or not run)."""
 
     samples: tuple[CellResult, ...]
     neighbours: tuple[CellResult, ...] = ()
     case_label: str = ""
     repeats: int = 0  # the run's repeats per cell (0: as many as there are samples)
+    assertions: tuple[Assertion, ...] | None = None
+    pending: str = ""
 
     @property
     def n_repeats(self) -> int:
@@ -59,8 +63,9 @@ class CellSelection:
 
     @property
     def flaky(self) -> bool:
-        """Whether the samples disagree on pass/fail."""
-        return len({cell.passed for cell in self.samples}) > 1
+        """Whether the evaluated samples disagree on pass/fail (an errored one was never
+        evaluated)."""
+        return len({cell.passed for cell in self.samples if cell.status != "error"}) > 1
 
     def neighbour_of(self, cell: CellResult) -> CellResult | None:
         """The neighbouring column's sample of the same repeat (else its first)."""
@@ -72,7 +77,25 @@ class CellSelection:
     def replaced(self, cell: CellResult) -> CellSelection:
         """This selection with ``cell`` (its full record, say) in place of its sample."""
         samples = tuple(cell if old.id == cell.id else old for old in self.samples)
-        return CellSelection(samples, self.neighbours, self.case_label, self.repeats)
+        return dataclasses.replace(self, samples=samples)
+
+    def same_cell(self, other: CellSelection) -> bool:
+        """Whether ``other`` holds samples of the same grid cell (case and column)."""
+        if not self.samples or not other.samples:
+            return False
+        mine, theirs = self.samples[0], other.samples[0]
+        return (mine.run_id, mine.case_id, mine.column) == (
+            theirs.run_id,
+            theirs.case_id,
+            theirs.column,
+        )
+
+    def merged(self, newer: CellSelection) -> CellSelection:
+        """``newer`` (the same cell with more samples, say), keeping the full records read
+        for this selection's samples."""
+        full = {cell.id: cell for cell in self.samples if cell.rendered_prompt is not None}
+        samples = tuple(full.get(cell.id, cell) for cell in newer.samples)
+        return dataclasses.replace(newer, samples=samples)
 
 
 def sample_text(cell: CellResult, n_repeats: int) -> str:
@@ -83,10 +106,13 @@ def sample_text(cell: CellResult, n_repeats: int) -> str:
 
 def flaky_note(selection: CellSelection) -> str:
     """What the selector says about the samples: how many passed, and whether they disagree."""
-    samples = selection.samples
+    samples = [cell for cell in selection.samples if cell.status != "error"]
+    errors = len(selection.samples) - len(samples)
     passes = sum(cell.passed for cell in samples)
     outputs = len({cell.output for cell in samples})
     text = f"{passes} of {len(samples)} samples passed, {outputs} different outputs"
+    if errors:
+        text += f", {errors} errored (not evaluated)"
     if len(samples) < selection.n_repeats:
         text += f" ({selection.n_repeats - len(samples)} not run)"
     return f"Flaky: {text}" if selection.flaky else text
@@ -115,8 +141,35 @@ def _seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} s"
 
 
-def _assertions_html(grading: Mapping[str, Any], colors: DetailColors) -> str:
-    components: Sequence[Mapping[str, Any]] = grading.get("components", ())
+def _not_evaluated_html(assertions: Sequence[Assertion], colors: DetailColors) -> str:
+    """The case's assertions, none of them evaluated (the cell errored)."""
+    rows = []
+    for assertion in assertions:
+        shown = "" if assertion.value is None else html.escape(str(assertion.value))[:200]
+        note = " <i>(informational)</i>" if assertion.weight == 0 else ""
+        rows.append(
+            f"<tr><td style='color:{colors.muted}'>–</td><td><b>{html.escape(assertion.name)}"
+            f"</b>{note}<br><small>{shown}</small></td>"
+            f"<td style='color:{colors.muted}'><i>not evaluated</i></td></tr>"
+        )
+    return (
+        "<table cellspacing='0' cellpadding='3' border='0'>"
+        "<tr><th></th><th align='left'>Assertion</th><th align='left'>Outcome</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _assertions_html(
+    cell: CellResult, assertions: Sequence[Assertion] | None, colors: DetailColors
+) -> str:
+    components: Sequence[Mapping[str, Any]] = cell.grading.get("components", ())
+    if cell.status == "error" and not components:
+        if assertions:
+            return _not_evaluated_html(assertions, colors)
+        if assertions is None:
+            return "<p><i>Not evaluated: the cell errored.</i></p>"
+        return "<p><i>No assertions.</i></p>"
     if not components:
         return "<p><i>No assertions.</i></p>"
     rows = []
@@ -181,62 +234,81 @@ def cell_html(
     *,
     case_label: str = "",
     n_repeats: int = 1,
+    assertions: Sequence[Assertion] | None = None,
     colors: DetailColors | None = None,
 ) -> str:
     """The detail of ``cell`` as rich text (with what a replay of it found, if any): headed by
     the case's name (``case_label``, its description; the id when it has none), with the id
-    in small print under it, and "repeat i of ``n_repeats``"."""
+    in small print under it, and "repeat i of ``n_repeats``". An errored cell was never
+    evaluated: it shows the error once, the case's ``assertions`` as not evaluated, no score,
+    and only the sections it has something for."""
     colors = colors or detail_colors()
-    verdict = "passed" if cell.passed else "failed"
-    if cell.status == "error":
-        verdict = "error"
-    colour = {"passed": colors.passed, "failed": colors.failed, "error": colors.error}[verdict]
+    errored = cell.status == "error"
     name = case_label or cell.case_id
     case_line = (
         f"<small style='color:{colors.muted}'>case {html.escape(cell.case_id)}</small><br>"
         if name != cell.case_id
         else ""
     )
+    where = (
+        f"cell {cell.number}, repeat {cell.repeat + 1} of {max(n_repeats, cell.repeat + 1)}, "
+        f"seed {cell.seed}"
+    )
+    if errored:
+        error = cell.error or cell.reason
+        verdict = (
+            f"<b style='color:{colors.error}'>ERROR</b> (not evaluated) · {where}<br>"
+            f"{html.escape(error)}"
+        )
+    else:
+        passed = cell.passed
+        colour = colors.passed if passed else colors.failed
+        verdict = (
+            f"<b style='color:{colour}'>{'PASSED' if passed else 'FAILED'}</b> · score "
+            f"{cell.score:.2f} · {where}<br>{html.escape(cell.reason)}"
+        )
     parts = [
         f"<h3>{html.escape(name)} · {html.escape(cell.prompt_id)} × "
         f"{html.escape(cell.model_id)}</h3>",
-        f"<p>{case_line}<b style='color:{colour}'>{verdict.upper()}</b> · score "
-        f"{cell.score:.2f} · cell {cell.number}, repeat {cell.repeat + 1} of "
-        f"{max(n_repeats, cell.repeat + 1)}, seed {cell.seed}<br>"
-        f"{html.escape(cell.reason)}</p>",
+        f"<p>{case_line}{verdict}</p>",
     ]
     if replay is not None:
         # First, right under the verdict: the user just asked for it.
         parts.append(replay_html(replay, colors))
-    if cell.error:
+    if not errored and cell.error:
         parts.append(f"<p><b>Error:</b> {html.escape(cell.error)}</p>")
-    parts.append("<h4>Output</h4>")
     if cell.output:
+        parts.append("<h4>Output</h4>")
         parts.append(f"<pre style='white-space:pre-wrap'>{html.escape(cell.output)}</pre>")
-    else:
-        parts.append("<p><i>(The model returned no text.)</i></p>")
+    elif not errored:
+        parts.append("<h4>Output</h4><p><i>(The model returned no text.)</i></p>")
     parts.append("<h4>Assertions</h4>")
-    parts.append(_assertions_html(cell.grading, colors))
-    tps = "–" if cell.tokens_per_second is None else f"{cell.tokens_per_second:.1f}"
-    parts.append(
-        "<h4>Timings</h4>"
-        f"<p>Total {_seconds(cell.total_seconds)} · first token "
-        f"{_seconds(cell.time_to_first_token_s)} · {tps} tokens/s · prompt "
-        f"{cell.prompt_tokens if cell.prompt_tokens is not None else '–'} tokens, completion "
-        f"{cell.completion_tokens if cell.completion_tokens is not None else '–'} tokens · "
-        f"finish: {html.escape(cell.finish_reason or '–')}</p>"
-    )
-    if neighbour is not None:
+    parts.append(_assertions_html(cell, assertions, colors))
+    if not errored or cell.total_seconds is not None:
+        tps = "–" if cell.tokens_per_second is None else f"{cell.tokens_per_second:.1f}"
+        parts.append(
+            "<h4>Timings</h4>"
+            f"<p>Total {_seconds(cell.total_seconds)} · first token "
+            f"{_seconds(cell.time_to_first_token_s)} · {tps} tokens/s · prompt "
+            f"{cell.prompt_tokens if cell.prompt_tokens is not None else '–'} tokens, "
+            f"completion "
+            f"{cell.completion_tokens if cell.completion_tokens is not None else '–'} tokens · "
+            f"finish: {html.escape(cell.finish_reason or '–')}</p>"
+        )
+    comparable = neighbour is not None and not errored and neighbour.status != "error"
+    if neighbour is not None and comparable and (cell.output or neighbour.output):
         parts.append(
             f"<h4>Word diff against {html.escape(neighbour.prompt_id)} × "
             f"{html.escape(neighbour.model_id)}</h4>"
             f"<p>{word_diff_html(neighbour.output, cell.output, colors)}</p>"
         )
-    parts.append("<h4>Rendered prompt</h4>")
     if cell.rendered_prompt is None:
-        parts.append("<p><i>Loading…</i></p>")
-    else:
-        parts.append(f"<pre style='white-space:pre-wrap'>{html.escape(cell.rendered_prompt)}</pre>")
+        parts.append("<h4>Rendered prompt</h4><p><i>Loading…</i></p>")
+    elif cell.rendered_prompt:
+        parts.append(
+            "<h4>Rendered prompt</h4>"
+            f"<pre style='white-space:pre-wrap'>{html.escape(cell.rendered_prompt)}</pre>"
+        )
     return "".join(parts)
 
 
@@ -319,11 +391,36 @@ class CellDetailView(QWidget):
         self, selection: CellSelection, index: int = 0, *, replaying: bool = False
     ) -> None:
         """Show sample ``index`` of ``selection`` (the selector lists every sample);
-        ``replaying``: a replay of that sample is in flight."""
+        ``replaying``: a replay of that sample is in flight. A cell without samples says
+        why it has none (queued, or not run)."""
+        if not selection.samples:
+            self.clear_cell()
+            self.selection = selection
+            self._render_empty()
+            return
         self.selection = selection
         self._fill_sample_box(index)
         cell = selection.samples[index]
         self.show_cell(cell, selection.neighbour_of(cell), replaying=replaying)
+
+    def update_selection(self, selection: CellSelection) -> bool:
+        """Take the shown cell's newer samples (repeats that finished since it was selected,
+        during a live run) without leaving the sample shown; False (nothing done) when
+        ``selection`` is not the shown cell's."""
+        current = self.selection
+        if current is None or self.cell is None or not current.same_cell(selection):
+            return False
+        merged = current.merged(selection)
+        ids = [cell.id for cell in merged.samples]
+        if self.cell.id not in ids:
+            return False
+        self.selection = merged
+        index = ids.index(self.cell.id)
+        self._fill_sample_box(index)
+        cell = merged.samples[index]
+        self.neighbour = merged.neighbour_of(cell)
+        self._render(keep_scroll=True)
+        return True
 
     def show_cell(
         self, cell: CellResult, neighbour: CellResult | None = None, *, replaying: bool = False
@@ -379,7 +476,7 @@ class CellDetailView(QWidget):
                 self._render_empty()
             else:
                 self._render(keep_scroll=True)
-            if self.selection is not None:
+            if self.selection is not None and self.cell is not None:
                 self._update_samples_note()
 
     def _fill_sample_box(self, index: int) -> None:
@@ -411,7 +508,14 @@ class CellDetailView(QWidget):
 
     def _render_empty(self) -> None:
         muted = detail_colors(self.palette()).muted
-        self.browser.setHtml(f"<p style='color:{muted}'>{EMPTY_TEXT}</p>")
+        selection = self.selection
+        if selection is not None and selection.pending:
+            name = html.escape(selection.case_label)
+            heading = f"<h3>{name}</h3>" if name else ""
+            text = f"{heading}<p style='color:{muted}'>{html.escape(selection.pending)}</p>"
+        else:
+            text = f"<p style='color:{muted}'>{EMPTY_TEXT}</p>"
+        self.browser.setHtml(text)
 
     def _render(self, *, keep_scroll: bool) -> None:
         assert self.cell is not None
@@ -424,6 +528,7 @@ class CellDetailView(QWidget):
                 self.replay,
                 case_label=selection.case_label if selection is not None else "",
                 n_repeats=selection.n_repeats if selection is not None else 1,
+                assertions=selection.assertions if selection is not None else None,
                 colors=detail_colors(self.palette()),
             )
         )

@@ -11,7 +11,7 @@ scrolls off the edge, and their tooltips hold them whole.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
@@ -69,14 +69,17 @@ def comparison_row(
     ]
 
 
-def flaky_text(flaky: Sequence[FlakyCell]) -> str:
-    """One line per flaky cell (the first few), or that there are none."""
+def flaky_text(flaky: Sequence[FlakyCell], case_labels: Mapping[str, str] | None = None) -> str:
+    """One line per flaky cell (the first few), or that there are none: the case named by
+    ``case_labels`` (its description, as the grid's rows name it; else its id)."""
     if not flaky:
         return "No flaky cells: every cell's samples agree (or the run has one sample per cell)."
+    case_labels = case_labels or {}
     lines = [
         html.escape(
-            f"{cell.case_id} · {cell.prompt_id} × {cell.model_id}: passed {cell.passes} of "
-            f"{cell.samples} samples, {cell.distinct_outputs} different outputs"
+            f"{case_labels.get(cell.case_id, cell.case_id)} · {cell.prompt_id} × "
+            f"{cell.model_id}: passed {cell.passes} of {cell.samples} samples, "
+            f"{cell.distinct_outputs} different outputs"
         )
         for cell in flaky[:MAX_FLAKY_LISTED]
     ]
@@ -84,6 +87,17 @@ def flaky_text(flaky: Sequence[FlakyCell]) -> str:
     if more > 0:
         lines.append(f"… and {more} more")
     return f"<b>Flaky cells ({len(flaky)})</b><br>" + "<br>".join(lines)
+
+
+def flaky_tip(flaky: Sequence[FlakyCell], case_labels: Mapping[str, str] | None = None) -> str:
+    """The ids of the listed flaky cells' cases (the list names them by description)."""
+    case_labels = case_labels or {}
+    lines = []
+    for cell in flaky[:MAX_FLAKY_LISTED]:
+        label = case_labels.get(cell.case_id, cell.case_id)
+        named = f"{label}: " if label != cell.case_id else ""
+        lines.append(f"{named}case {cell.case_id} ({cell.prompt_id} × {cell.model_id})")
+    return "\n".join(lines)
 
 
 class ComparisonsView(QWidget):
@@ -126,8 +140,10 @@ class ComparisonsView(QWidget):
         comparisons: Sequence[PairedComparison],
         flaky: Sequence[FlakyCell],
         labels: dict[Column, str] | None = None,
+        case_labels: Mapping[str, str] | None = None,
     ) -> None:
-        """Show these comparisons and flaky cells (columns named by ``labels``)."""
+        """Show these comparisons and flaky cells (columns named by ``labels``, cases by
+        ``case_labels``)."""
         self.model.setRowCount(0)
         for comparison in comparisons:
             items = [QStandardItem(text) for text in comparison_row(comparison, labels)]
@@ -147,4 +163,5 @@ class ComparisonsView(QWidget):
             self.model.appendRow(items)
         self.empty.setVisible(not comparisons)
         self.table.setVisible(bool(comparisons))
-        self.flaky.setText(flaky_text(flaky))
+        self.flaky.setText(flaky_text(flaky, case_labels))
+        self.flaky.setToolTip(flaky_tip(flaky, case_labels))

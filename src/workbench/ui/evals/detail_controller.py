@@ -53,7 +53,9 @@ class DetailController(QObject):
     ) -> None:
         """Show a grid cell's samples (a :class:`CellSelection`, its first sample first) or one
         ``cell`` with its ``neighbour``; None: the hint that nothing is selected. A light cell
-        is shown at once and again when its full record has been read."""
+        is shown at once and again when its full record has been read. The shown cell's
+        selection again with more samples (repeats that finished since) updates the selector
+        and keeps the sample shown; a cell without samples says why (queued, or not run)."""
         if cell is None:
             self.detail.clear_cell()
             return
@@ -61,6 +63,11 @@ class DetailController(QObject):
             selection = cell
         else:
             selection = CellSelection((cell,), () if neighbour is None else (neighbour,))
+        if not selection.samples:
+            self.detail.show_selection(selection)
+            return
+        if self.detail.update_selection(selection):
+            return
         first = selection.samples[0]
         self.detail.show_selection(selection, replaying=self.replaying(first))
         self._read_full(first)

@@ -8,14 +8,19 @@ background). The columns share the width there is (down to a minimum, then the g
 scrolls); the case names get the width they need up to a cap, elided beyond it (the tooltip
 has the full name). An empty grid says why in its middle: no run yet, or a filter that keeps
 nothing.
+
+The baselines offered are the other runs, the shown run's suite first; the box shows a long
+``#N suite@V`` elided in its middle (the run's number and version stay), whole in the list and
+in each item's tooltip.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QFontMetrics, QPainter
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,16 +28,20 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStyle,
+    QStyleOptionComboBox,
     QStyleOptionHeader,
+    QStylePainter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.evals import CellResult, EvalRun, RunSnapshot
+from workbench.evals import Assertion, CellResult, EvalCase, EvalRun, RunSnapshot
 from workbench.evals.summary import snapshot_columns
 from workbench.ui.evals.cell_detail import CellSelection
 from workbench.ui.evals.matrix_model import (
+    NOT_RUN_TIP,
+    QUEUED_TIP,
     MatrixData,
     MatrixFilter,
     MatrixModel,
@@ -51,6 +60,9 @@ ROW_HEADER_MAX = 320
 ROW_HEADER_MIN = 60
 #: Longest labels measured for the row header (a run can have 100,000 cases).
 MEASURED_LABELS = 50
+#: The baseline box grows with its longest run name up to this width; it elides beyond it.
+BASELINE_MAX_WIDTH = 360
+BASELINE_MIN_CHARS = 12
 
 
 class LineElidingHeader(QHeaderView):
@@ -78,9 +90,44 @@ class LineElidingHeader(QHeaderView):
         self.style().drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
 
 
+class ElidingComboBox(QComboBox):
+    """A combo box that elides its current text in the middle when it is narrower than the
+    text (``#12 three-versions-of-…-prompt@1``) and lists its items whole."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Qt's combo box, its current text elided in the middle to the room there is."""
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        room = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox,
+            option,
+            QStyle.SubControl.SC_ComboBoxEditField,
+            self,
+        )
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideMiddle, max(0, room.width() - 4)
+        )
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+    def showPopup(self) -> None:
+        """Open the list wide enough for its longest item."""
+        view = self.view()
+        view.setTextElideMode(Qt.TextElideMode.ElideNone)
+        widest = view.sizeHintForColumn(0) + view.frameWidth() * 2 + 24
+        view.setMinimumWidth(max(self.width(), widest))
+        super().showPopup()
+
+
 def no_regressions_hint(baseline: int) -> str:
     """The grid's hint when nothing regressed against run ``baseline``."""
     return f"No regressions against run #{baseline}"
+
+
+def nothing_in_common_hint(baseline: int) -> str:
+    """The grid's hint when run ``baseline`` shares no cell with the shown run."""
+    return f"Run #{baseline} has nothing in common with this run"
 
 
 class GridPanel(QWidget):
@@ -91,11 +138,18 @@ class GridPanel(QWidget):
     cell_selected = Signal(object)
     #: A baseline run was chosen (its id), or None for no baseline.
     baseline_chosen = Signal(object)
+    #: A run's snapshot was laid out (:meth:`lay_out`): the RunSnapshot.
+    laid_out = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._repeats = 1
         self._row_header_natural = ROW_HEADER_MIN
+        self._cases: tuple[EvalCase, ...] = ()
+        self._runs: list[EvalRun] = []
+        self._shown_run: int | None = None
+        self._shown_suite: str | None = None
+        self._unrelated: int | None = None  # a baseline with no cell in common
         self.matrix = MatrixModel(self)
         self.matrix.set_executing(False)
         self.filter = MatrixFilter(self)
@@ -142,13 +196,19 @@ class GridPanel(QWidget):
         self.tag_box.setToolTip("Show only the cases with this tag")
         self.tag_box.addItem(ALL_TAGS)
         self.tag_box.currentIndexChanged.connect(self._on_tag_box_current_index_changed)
-        self.baseline_box = QComboBox()
+        self.baseline_box = ElidingComboBox()
         self.baseline_box.setObjectName("evalBaseline")
-        self.baseline_box.setToolTip("Show only cases that passed in this earlier run and fail now")
+        self.baseline_box.setToolTip("Show only cases that passed in this other run and fail now")
         self.baseline_box.addItem(NO_BASELINE, None)
-        # Wide enough for "#12 support-reply-smoke@3" (it was cut to "#1 support-").
+        # As wide as its longest "#12 support-reply-smoke@3" up to a maximum (it was cut to
+        # "#1 support-", then to "#4 three-versions-of-the-support-reply-prompt@"): past it,
+        # and where the row is narrower, the current text is elided in its middle.
         self.baseline_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.baseline_box.setMinimumContentsLength(12)
+        self.baseline_box.setMinimumContentsLength(BASELINE_MIN_CHARS)
+        self.baseline_box.setMaximumWidth(BASELINE_MAX_WIDTH)
+        self.baseline_box.setMinimumWidth(
+            self.baseline_box.fontMetrics().horizontalAdvance("#" + "x" * BASELINE_MIN_CHARS) + 40
+        )
         self.baseline_box.currentIndexChanged.connect(self._on_baseline_box_current_index_changed)
         filters = QHBoxLayout()
         filters.addWidget(self.failures_only)
@@ -166,9 +226,12 @@ class GridPanel(QWidget):
 
     def lay_out(self, snapshot: RunSnapshot, data: MatrixData | None = None) -> None:
         """Show the rows and columns of a run's snapshot, empty or with ``data`` (cells placed
-        on a worker thread by :func:`build_matrix`); reset the filters."""
+        on a worker thread by :func:`build_matrix`); reset the filters (the baseline without
+        a word: no comparison was asked for the new run)."""
         cases = snapshot.cases
+        self._cases = cases
         self._repeats = snapshot.repeat
+        self._shown_suite = snapshot.suite_name
         if data is None:
             self.matrix.set_layout(rows_from_cases(cases), snapshot_columns(snapshot))
         else:
@@ -180,8 +243,12 @@ class GridPanel(QWidget):
         self.tag_box.addItems(tags)
         self.tag_box.blockSignals(False)
         self.filter.set_tag("")
+        self.baseline_box.blockSignals(True)
         self.baseline_box.setCurrentIndex(0)
-        self.filter.set_regressed(None)
+        self.baseline_box.blockSignals(False)
+        self.show_regressed(None)
+        self._fill_baselines()
+        self.laid_out.emit(snapshot)
 
     @Slot(bool)
     def set_running(self, running: bool) -> None:
@@ -190,21 +257,47 @@ class GridPanel(QWidget):
         self.matrix.set_executing(running)
 
     def set_baselines(self, runs: Sequence[EvalRun]) -> None:
-        """Offer ``runs`` as baselines, keeping the chosen one when it is still listed."""
+        """Offer ``runs`` (but the shown one) as baselines, keeping the chosen one when it is
+        still listed."""
+        self._runs = list(runs)
+        self._fill_baselines()
+
+    def set_shown_run(self, run_id: int | None) -> None:
+        """Say which run the grid shows: it is no baseline of its own."""
+        self._shown_run = run_id
+        self._fill_baselines()
+
+    def _fill_baselines(self) -> None:
+        shown, suite = self._shown_run, self._shown_suite
+        others = [run for run in self._runs if run.id != shown]
+        same = [run for run in others if suite is None or run.suite_name == suite]
+        elsewhere = [run for run in others if suite is not None and run.suite_name != suite]
         baseline = self.baseline()
-        self.baseline_box.blockSignals(True)
-        self.baseline_box.clear()
-        self.baseline_box.addItem(NO_BASELINE, None)
-        for run in runs:
-            self.baseline_box.addItem(f"#{run.id} {run.suite_ref}", run.id)
-            when = run.started_at[:16].replace("T", " ")
-            described = f"Run #{run.id} of {run.suite_ref}, {run.status}, started {when}"
-            self.baseline_box.setItemData(
-                self.baseline_box.count() - 1, described, Qt.ItemDataRole.ToolTipRole
+        box = self.baseline_box
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(NO_BASELINE, None)
+        for run in same:
+            self._add_baseline(run, "")
+        if same and elsewhere:
+            box.insertSeparator(box.count())
+        for run in elsewhere:
+            self._add_baseline(
+                run, " Another suite: only the cases and columns it shares are compared."
             )
-        found = self.baseline_box.findData(baseline) if baseline is not None else 0
-        self.baseline_box.setCurrentIndex(max(0, found))
-        self.baseline_box.blockSignals(False)
+        found = box.findData(baseline) if baseline is not None else 0
+        box.setCurrentIndex(max(0, found))
+        box.blockSignals(False)
+        if baseline is not None and found < 0:  # gone (or now the shown run): no baseline
+            self.show_regressed(None)
+            self.baseline_chosen.emit(None)
+
+    def _add_baseline(self, run: EvalRun, note: str) -> None:
+        box = self.baseline_box
+        box.addItem(f"#{run.id} {run.suite_ref}", run.id)
+        when = run.started_at[:16].replace("T", " ")
+        described = f"Run #{run.id} of {run.suite_ref}, {run.status}, started {when}.{note}"
+        box.setItemData(box.count() - 1, described, Qt.ItemDataRole.ToolTipRole)
 
     def baseline(self) -> int | None:
         """The chosen baseline run's id."""
@@ -212,12 +305,32 @@ class GridPanel(QWidget):
         return None if value is None else int(value)
 
     def add_cells(self, cells: Sequence[CellResult]) -> None:
-        """Put finished cells in the grid."""
+        """Put finished cells in the grid; a sample of the current cell (or of its neighbour)
+        among them selects the cell again, so the detail offers it."""
         self.matrix.add_cells(cells)
+        current = self.filter.mapToSource(self.grid.currentIndex())
+        if not current.isValid():
+            return
+        case_id = self.matrix.row_id(current.row())
+        columns = self.matrix.columns
+        near = {columns[current.column()]}
+        neighbour = self.matrix.neighbour_column(current)
+        if neighbour is not None:
+            near.add(columns[neighbour])
+        if any(cell.case_id == case_id and cell.column in near for cell in cells):
+            self._select(current)
 
     def show_regressed(self, case_ids: frozenset[str] | None) -> None:
         """Keep only these cases (those regressed against the chosen baseline); None: all."""
+        self._unrelated = None
         self.filter.set_regressed(case_ids)
+        self._update_hint()
+
+    def show_nothing_in_common(self, baseline: int) -> None:
+        """Say that the baseline run shares no cell with the shown run (no case is kept: none
+        can have regressed against it)."""
+        self.filter.set_regressed(frozenset())
+        self._unrelated = baseline
         self._update_hint()
 
     def hint_text(self) -> str:
@@ -233,8 +346,7 @@ class GridPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def _measure_row_header(self) -> None:
-        labels = [row.label for row in self.matrix.matrix_rows]
-        longest = sorted(labels, key=len, reverse=True)[:MEASURED_LABELS]
+        longest = heapq.nlargest(MEASURED_LABELS, self.matrix.row_labels(), key=len)
         header = self.grid.verticalHeader()
         metrics = header.fontMetrics()
         widest = max((metrics.horizontalAdvance(label) for label in longest), default=0)
@@ -259,7 +371,10 @@ class GridPanel(QWidget):
         elif self.filter.rowCount() == 0:
             baseline = self.baseline()
             if self.filter.regressed is not None and baseline is not None:
-                text = no_regressions_hint(baseline)
+                if self._unrelated == baseline:
+                    text = nothing_in_common_hint(baseline)
+                else:
+                    text = no_regressions_hint(baseline)
             elif self.failures_only.isChecked():
                 text = NO_FAILURES_HINT
             else:
@@ -295,12 +410,34 @@ class GridPanel(QWidget):
     @Slot(QModelIndex, QModelIndex)
     def _on_grid_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         source = self.filter.mapToSource(current)
-        cells = self.matrix.cells_at(source) if source.isValid() else []
-        if not cells:
+        if not source.isValid():
             self.cell_selected.emit(None)
             return
+        self._select(source)
+
+    def _select(self, source: QModelIndex) -> None:
+        """Say what the cell at ``source`` (an index of the matrix) holds."""
+        cells = self.matrix.cells_at(source)
         label = self.matrix.row_label(source.row())
+        assertions = self._assertions(source.row())
+        if not cells:
+            pending = QUEUED_TIP if self.matrix.executing else NOT_RUN_TIP
+            self.cell_selected.emit(
+                CellSelection((), (), label, self._repeats, assertions, pending)
+            )
+            return
         selection = CellSelection(
-            tuple(cells), tuple(self.matrix.neighbour(source)), label, self._repeats
+            tuple(cells), tuple(self.matrix.neighbour(source)), label, self._repeats, assertions
         )
         self.cell_selected.emit(selection)
+
+    def _assertions(self, row: int) -> tuple[Assertion, ...] | None:
+        """The assertions of the case in ``row`` (None: its case is not known)."""
+        case_id = self.matrix.row_id(row)
+        cases = self._cases
+        if row < len(cases) and cases[row].id == case_id:  # the rows follow the cases
+            return cases[row].assertions
+        for case in cases:
+            if case.id == case_id:
+                return case.assertions
+        return None

@@ -12,7 +12,7 @@ thread a model reset, not a pass over every cell.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,13 +193,25 @@ class MatrixModel(QAbstractTableModel):
         """The case id of this row."""
         return self._data.rows[row].id
 
+    def row_labels(self) -> Iterator[str]:
+        """Every row's label, in order (without copying the rows)."""
+        return (row.label for row in self._data.rows)
+
     def row_tags(self, row: int) -> tuple[str, ...]:
         """The tags of this row's case."""
         return self._data.rows[row].tags
 
+    def neighbour_column(self, index: Index) -> int | None:
+        """The column the word diff compares with: the one to the left (or, for the first, to
+        the right); None when there is only one."""
+        column = index.column() - 1 if index.column() > 0 else index.column() + 1
+        return column if 0 <= column < len(self._data.columns) else None
+
     def neighbour(self, index: Index) -> list[CellResult]:
         """The results in the column to the left (or, for the first, to the right)."""
-        column = index.column() - 1 if index.column() > 0 else index.column() + 1
+        column = self.neighbour_column(index)
+        if column is None:
+            return []
         return list(self._data.cells.get((index.row(), column), ()))
 
     # -- QAbstractTableModel ---------------------------------------------------------------
@@ -258,24 +270,40 @@ class MatrixModel(QAbstractTableModel):
 
 
 def _display(cells: Sequence[CellResult]) -> str:
+    """``✓ output``, ``✗ output``, ``⚠ error``; with repeats ``2/3 output`` (passes of the
+    samples), ``⚠ 1 · 2/3 output`` when some errored (those were not evaluated)."""
+    ok = [c for c in cells if c.status != "error"]
+    if not ok:  # every sample errored: the error is what there is to read
+        cell = cells[0]
+        return f"⚠ {preview(cell.error or cell.reason)}"
     if len(cells) == 1:
         cell = cells[0]
-        mark = "⚠" if cell.status == "error" else ("✓" if cell.passed else "✗")
-        text = (cell.error or "") if cell.status == "error" else cell.output
-        return f"{mark} {preview(text)}"
-    passes = sum(c.passed for c in cells)
-    return f"{passes}/{len(cells)} {preview(cells[0].output)}"
+        return f"{'✓' if cell.passed else '✗'} {preview(cell.output)}"
+    passes = sum(c.passed for c in ok)
+    errors = len(cells) - len(ok)
+    flag = f"⚠ {errors} · " if errors else ""
+    return f"{flag}{passes}/{len(ok)} {preview(ok[0].output)}"
+
+
+def _sample_tip(cell: CellResult) -> str:
+    if cell.status == "error":
+        return f"Error (not evaluated): {(cell.error or cell.reason)[:1000]}"
+    return f"{cell.reason}\n\n{cell.output[:1000]}"
 
 
 def _tooltip(cells: Sequence[CellResult]) -> str:
-    cell = cells[0]
-    text = cell.error if cell.status == "error" and cell.error else cell.output
-    tip = f"{cell.reason}\n\n{text[:1000]}"
     if len(cells) == 1:
-        return tip
-    passes = sum(c.passed for c in cells)
-    flaky = " (flaky: the samples disagree)" if 0 < passes < len(cells) else ""
-    return f"{passes} of {len(cells)} samples passed{flaky}. Repeat 1:\n{tip}"
+        return _sample_tip(cells[0])
+    ok = [c for c in cells if c.status != "error"]
+    passes = sum(c.passed for c in ok)
+    errors = len(cells) - len(ok)
+    flaky = " (flaky: the samples disagree)" if 0 < passes < len(ok) else ""
+    errored = f"; {errors} errored (not evaluated)" if errors else ""
+    evaluated = " evaluated" if errors else ""
+    return (
+        f"{passes} of {len(ok)}{evaluated} samples passed{flaky}{errored}. Repeat 1:\n"
+        f"{_sample_tip(cells[0])}"
+    )
 
 
 def _color(cells: Sequence[CellResult]) -> QColor:

@@ -2,28 +2,71 @@
 :class:`~workbench.ui.evals.grid_panel.GridPanel`, the shown run is compared with it in the
 background and the grid keeps only the cases that passed in the baseline and fail now (saying
 so in its middle when there are none).
+
+Two runs with no cell in common (another suite, other columns) have nothing to compare: that
+is said ("Run #3 has nothing in common with this run"), in the status line and in the grid's
+middle, instead of a verdict of 0 regressed, 0 fixed. The shown run is never offered as its
+own baseline: the controller tells the grid panel which run it shows whenever one is laid
+out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.ui.evals.grid_panel import GridPanel
-from workbench.ui.evals.tasks import Regressions, find_regressions
+from workbench.evals import compare_runs
+from workbench.ui.evals.grid_panel import GridPanel, nothing_in_common_hint
+from workbench.ui.evals.tasks import Regressions
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from workbench.ui.context import AppContext
+    from workbench.ui.operations import TaskContext
+
+
+@dataclass(frozen=True)
+class BaselineRegressions(Regressions):
+    """:class:`Regressions` with the number of cells the two runs have in common."""
+
+    matched: int
+
+    @property
+    def nothing_in_common(self) -> bool:
+        """Whether no cell of the shown run matches one of the baseline."""
+        return self.matched == 0
+
+
+def find_baseline_regressions(task: TaskContext, run_a: int, run_b: int) -> BaselineRegressions:
+    """Compare run B against the baseline run A (on a worker)."""
+    comparison = compare_runs(task.store, run_a, run_b)
+    cases = frozenset(change.case_id for change in comparison.regressed)
+    return BaselineRegressions(
+        run_a, run_b, cases, len(comparison.regressed), len(comparison.fixed), comparison.matched
+    )
+
+
+def nothing_in_common_text(baseline: int) -> str:
+    """What the status line says when the baseline shares no cell with the shown run."""
+    return f"{nothing_in_common_hint(baseline)}: it shares no case and column with it."
+
+
+def verdict_text(found: BaselineRegressions) -> str:
+    """What the status line says about a comparison with cells in common."""
+    return (
+        f"Against run #{found.run_a} ({found.matched} cells in common): "
+        f"{found.n_regressed} cells regressed, {found.n_fixed} fixed."
+    )
 
 
 class RegressionsController(QObject):
     """Answers a chosen baseline with the regressed cases of the run ``shown_run()`` gives."""
 
-    regressions_found = Signal(object)  # Regressions
+    regressions_found = Signal(object)  # BaselineRegressions
     status_changed = Signal(str)
 
     def __init__(
@@ -39,24 +82,31 @@ class RegressionsController(QObject):
         self.grid_panel = grid_panel
         self._shown_run = shown_run
         grid_panel.baseline_chosen.connect(self._on_grid_panel_baseline_chosen)
+        grid_panel.laid_out.connect(self._on_grid_panel_laid_out)
+
+    def _on_grid_panel_laid_out(self, _snapshot: object) -> None:
+        self.grid_panel.set_shown_run(self._shown_run())
 
     def _on_grid_panel_baseline_chosen(self, baseline: int | None) -> None:
         shown = self._shown_run()
         if baseline is None or shown is None:
             self.grid_panel.show_regressed(None)
+            self.status_changed.emit("")  # the verdict against the old baseline is gone
             return
+        self.status_changed.emit(f"Comparing with run #{baseline}…")
         self.context.run(
-            lambda task: find_regressions(task, baseline, shown),
+            lambda task: find_baseline_regressions(task, baseline, shown),
             parent=self.page,
             success=self._on_regressions_found,
         ).run_in_background()
 
-    def _on_regressions_found(self, found: Regressions) -> None:
+    def _on_regressions_found(self, found: BaselineRegressions) -> None:
         if found.run_b != self._shown_run() or self.grid_panel.baseline() != found.run_a:
             return  # the user moved on
-        self.grid_panel.show_regressed(found.case_ids)
-        self.status_changed.emit(
-            f"Against run #{found.run_a}: {found.n_regressed} cells regressed, "
-            f"{found.n_fixed} fixed."
-        )
+        if found.nothing_in_common:
+            self.grid_panel.show_nothing_in_common(found.run_a)
+            self.status_changed.emit(nothing_in_common_text(found.run_a))
+        else:
+            self.grid_panel.show_regressed(found.case_ids)
+            self.status_changed.emit(verdict_text(found))
         self.regressions_found.emit(found)

@@ -5,10 +5,19 @@ pyqtgraph is imported only when the chart is first shown (it costs about half a 
 
 With repeats a case is sampled several times: the statistics count samples, and the table's
 Cases column says how many distinct cases they come from ("2 (4 samples)"). The charts take
-the palette's colours (:mod:`workbench.ui.widgets.themed_plot`) and follow a theme change."""
+the palette's colours (:mod:`workbench.ui.widgets.themed_plot`) and follow a theme change; a
+distribution with no value to plot says so instead of drawing an empty axis.
+
+A line above the table warns about what the numbers leave out: cases without assertions (they
+pass whenever the model answers) and cells that errored (never evaluated). The run's cases
+(:meth:`SummaryPanel.set_snapshot`) name the flaky cells by their description and say which
+cases have no assertion; without them, the cases whose evaluated cells had no assertion to
+grade are counted."""
 
 from __future__ import annotations
 
+import dataclasses
+import html
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QLabel,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -23,12 +33,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.evals import CellResult, ColumnStats, RunSummary, summarize_cells
+from workbench.evals import (
+    CellResult,
+    ColumnStats,
+    EvalCase,
+    RunSnapshot,
+    RunSummary,
+    summarize_cells,
+)
+from workbench.evals.summary import cases_without_assertions
 from workbench.ui.error_dialogs import report_exception
 from workbench.ui.evals.column_fit import ColumnFitter
-from workbench.ui.evals.comparisons_view import ComparisonsView, short_labels
+from workbench.ui.evals.comparisons_view import MAX_FLAKY_LISTED, ComparisonsView, short_labels
+from workbench.ui.evals.eval_colors import detail_colors
 from workbench.ui.prompts.colors import error_color
-from workbench.ui.widgets.themed_plot import plot_colors, style_plot, themed_plot
+from workbench.ui.widgets.themed_plot import plot_colors, point_color, style_plot, themed_plot
 
 if TYPE_CHECKING:
     from workbench.ui.context import AppContext
@@ -38,6 +57,11 @@ Column = tuple[str, str]
 DISTRIBUTIONS = {
     "Latency": ("evalLatencyChart", "Latency (s)", "total_seconds"),
     "Tokens/s": ("evalSpeedChart", "Tokens/s", "tokens_per_second"),
+}
+#: What a distribution's tab says when no cell has a value for it.
+NO_VALUES = {
+    "Latency": "No cell has a measured latency",
+    "Tokens/s": "No cell has a measurable speed (it needs two generated tokens or more)",
 }
 #: A threshold label sits above its line up to this pass rate, below it higher up (the view
 #: ends at 1.05).
@@ -80,10 +104,46 @@ Summary = tuple[RunSummary, dict[Column, int]]
 
 
 def summarize(
-    cells: Sequence[CellResult], columns: Sequence[Column], threshold: float | None
+    cells: Sequence[CellResult],
+    columns: Sequence[Column],
+    threshold: float | None,
+    unasserted: Sequence[str] | None = None,
 ) -> Summary:
-    """The core's summary of ``cells`` and each column's distinct cases (fine on a worker)."""
-    return summarize_cells(cells, columns, threshold=threshold), case_counts(cells)
+    """The core's summary of ``cells`` and each column's distinct cases (fine on a worker).
+    ``unasserted``: the ids of the cases without assertions (None: not known, the cases whose
+    evaluated cells had nothing to grade)."""
+    if unasserted is None:
+        unasserted = ungraded_cases(cells)
+    summary = summarize_cells(cells, columns, threshold=threshold, unasserted_cases=unasserted)
+    return summary, case_counts(cells)
+
+
+def ungraded_cases(cells: Sequence[CellResult]) -> tuple[str, ...]:
+    """The cases whose evaluated cells had no assertion to grade (plain Python)."""
+    graded: set[str] = set()
+    ungraded: dict[str, None] = {}
+    for cell in cells:
+        if cell.status == "error":
+            continue
+        if cell.grading.get("components"):
+            graded.add(cell.case_id)
+        else:
+            ungraded[cell.case_id] = None
+    return tuple(case for case in ungraded if case not in graded)
+
+
+def warnings_text(summary: RunSummary) -> str:
+    """What the statistics leave out, one sentence each ("" when nothing)."""
+    lines = []
+    unasserted = len(summary.unasserted_cases)
+    if unasserted:
+        cases = "1 case has" if unasserted == 1 else f"{unasserted} cases have"
+        lines.append(f"{cases} no assertions: they pass whenever the model answers.")
+    errors = summary.n_errors
+    if errors:
+        cells = "1 cell errored and was" if errors == 1 else f"{errors} cells errored and were"
+        lines.append(f"{cells} not evaluated.")
+    return "\n".join(lines)
 
 
 def case_counts(cells: Sequence[CellResult]) -> dict[Column, int]:
@@ -112,7 +172,7 @@ def stats_row(
         str(stats.passed),
         str(stats.errors),
         _percent(stats.pass_rate),
-        f"{stats.ci_low:.0%} – {stats.ci_high:.0%}" if stats.n else "–",
+        f"{stats.ci_low:.0%} – {stats.ci_high:.0%}" if stats.evaluated else "–",
         _number(stats.mean_score),
         _number(stats.latency_s.median, " s"),
         _number(stats.tokens_per_second.median, "", 1),
@@ -165,6 +225,12 @@ class SummaryPanel(QWidget):
         self._generation = 0  # bumped by every set_cells: which cells a result belongs to
         self._shown_generation = 0
         self._charts_stale = False  # cells changed while the charts could not be seen
+        self._cases: tuple[EvalCase, ...] = ()
+        self._unasserted: tuple[str, ...] | None = None  # None: the run's cases not known
+        self.warnings = QLabel()
+        self.warnings.setObjectName("evalSummaryWarnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.hide()
         self.model = SummaryModel(self)
         self.table = QTableView()
         self.table.setObjectName("evalSummaryTable")
@@ -181,9 +247,20 @@ class SummaryPanel(QWidget):
         self.speed_chart: Any = None
         self.charts: QTabWidget | None = None
         self._cells: list[CellResult] = []
+        self.no_values: dict[str, QLabel] = {}  # a distribution's "no value" label by tab title
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.warnings)
         layout.addWidget(self.splitter)
+
+    def set_snapshot(self, snapshot: RunSnapshot) -> None:
+        """Take the shown run's cases: the flaky cells are named by their description, and
+        the cases without assertions are known (not guessed from the cells)."""
+        self._cases = snapshot.cases
+        self._unasserted = cases_without_assertions(snapshot)
+        if self.summary is not None:
+            self.summary = dataclasses.replace(self.summary, unasserted_cases=self._unasserted)
+            self._show_notes()
 
     def set_cells(
         self, cells: Sequence[CellResult], columns: Sequence[Column], threshold: float | None
@@ -199,7 +276,7 @@ class SummaryPanel(QWidget):
         self._cells = list(cells)
         self._columns, self._threshold = list(columns), threshold
         if len(self._cells) <= SYNC_CELLS:
-            self._show_summary(summarize(self._cells, self._columns, threshold))
+            self._show_summary(summarize(self._cells, self._columns, threshold, self._unasserted))
         elif not self.isVisible():
             self._stale = True
         else:
@@ -207,8 +284,9 @@ class SummaryPanel(QWidget):
 
     def _compute_large(self) -> None:
         self._stale = False
+        unasserted = self._unasserted
         if self.context is None:
-            self._show_summary(summarize(self._cells, self._columns, self._threshold))
+            self._show_summary(summarize(self._cells, self._columns, self._threshold, unasserted))
             return
         if self._computing:
             return  # its result is for older cells: _on_large_summary starts the next one
@@ -216,7 +294,7 @@ class SummaryPanel(QWidget):
         generation = self._generation
         cells, columns, threshold = self._cells, self._columns, self._threshold
         self.context.run(
-            lambda _task: summarize(cells, columns, threshold),
+            lambda _task: summarize(cells, columns, threshold, unasserted),
             parent=self,
             success=lambda summary: self._on_large_summary(summary, generation),
         ).failure(self._on_large_summary_failed).run_in_background()
@@ -240,9 +318,33 @@ class SummaryPanel(QWidget):
         self._shown_generation = self._generation
         self.summary = summary
         self.model.set_stats(summary.columns, cases)
-        self.comparisons.set_results(summary.comparisons, summary.flaky, self.model.labels)
+        self._show_notes()
         if self.chart is not None:
             self._draw_chart()
+
+    def _show_notes(self) -> None:
+        """The warnings line, the comparisons and the flaky cells (named by description)."""
+        summary = self.summary
+        assert summary is not None
+        text = warnings_text(summary)
+        colour = detail_colors(self.palette()).error
+        self.warnings.setText(
+            "<br>".join(
+                f"<span style='color:{colour}'>⚠ {html.escape(line)}</span>"
+                for line in text.splitlines()
+            )
+        )
+        self.warnings.setVisible(bool(text))
+        self.warnings.setToolTip(
+            "The statistics count every sample that ran. A case without assertions passes "
+            "whenever the model answers; a cell that errored (the prompt could not be "
+            "rendered, or the engine refused it) was never evaluated."
+        )
+        wanted = {cell.case_id for cell in summary.flaky[:MAX_FLAKY_LISTED]}
+        case_labels = {c.id: c.label for c in self._cases if c.id in wanted} if wanted else {}
+        self.comparisons.set_results(
+            summary.comparisons, summary.flaky, self.model.labels, case_labels
+        )
 
     def ensure_chart(self) -> None:
         """Build the charts' tabs and the pass-rate chart if they are not there yet.
@@ -284,7 +386,11 @@ class SummaryPanel(QWidget):
         """Give the charts the new palette's colours after a theme change."""
         super().changeEvent(event)
         changed = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
-        if event.type() in changed and getattr(self, "charts", None) is not None:
+        if event.type() not in changed:
+            return
+        if getattr(self, "summary", None) is not None:
+            self._show_notes()  # the warning's colour
+        if getattr(self, "charts", None) is not None:
             for plot in self._plots():
                 style_plot(plot, self.palette())
             self._draw_chart()
@@ -303,6 +409,13 @@ class SummaryPanel(QWidget):
             name, label, _field = DISTRIBUTIONS[title]
             plot = self._plot(name, label)
             layout.addWidget(plot)
+            empty = QLabel(NO_VALUES[title])
+            empty.setObjectName(f"{name}Empty")
+            empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            empty.setWordWrap(True)
+            empty.hide()
+            layout.addWidget(empty)
+            self.no_values[title] = empty
             if title == "Latency":
                 self.latency_chart = plot
             else:
@@ -336,7 +449,10 @@ class SummaryPanel(QWidget):
         self._charts_stale = False
         title = self.charts.tabText(self.charts.currentIndex())
         if title in DISTRIBUTIONS:
-            self._draw_distribution(self._current_plot(), DISTRIBUTIONS[title][2])
+            plot = self._current_plot()
+            drawn = self._draw_distribution(plot, DISTRIBUTIONS[title][2])
+            plot.setVisible(drawn)  # no value: a label says so instead of an empty axis
+            self.no_values[title].setVisible(not drawn)
         else:
             self._draw_pass_rates()
 
@@ -388,8 +504,9 @@ class SummaryPanel(QWidget):
         axis.setTicks([[(x, self._label(s)) for x, s in zip(xs, stats, strict=True)]])
         chart.setXRange(-0.6, len(stats) - 0.4)
 
-    def _draw_distribution(self, chart: Any, field: str) -> None:
-        """One dot per finished cell of each column (spread sideways), median as a bar."""
+    def _draw_distribution(self, chart: Any, field: str) -> bool:
+        """One dot per finished cell of each column (spread sideways), median as a bar; False
+        (nothing drawn) when no cell has a value."""
         import pyqtgraph as pg
 
         chart.clear()
@@ -407,12 +524,15 @@ class SummaryPanel(QWidget):
             xs.append(x + ((i * 0.618) % 1.0 - 0.5) * 0.5)
             ys.append(float(value))
             by_column.setdefault(x, []).append(float(value))
-        chart.addItem(
-            pg.ScatterPlotItem(x=xs, y=ys, size=5, brush=pg.mkBrush(70, 130, 200, 150), pen=None)
-        )
+        if not xs:
+            return False
+        dots = point_color(self.palette())
+        dots.setAlpha(220)
+        chart.addItem(pg.ScatterPlotItem(x=xs, y=ys, size=6, brush=pg.mkBrush(dots), pen=None))
         for x, values in by_column.items():
             values.sort()
             median = values[len(values) // 2]
             chart.plot([x - 0.3, x + 0.3], [median, median], pen=pg.mkPen(alarm, width=2))
         chart.getAxis("bottom").setTicks([[(x, self._label(s)) for x, s in enumerate(stats)]])
         chart.setXRange(-0.6, max(1, len(stats)) - 0.4)
+        return True

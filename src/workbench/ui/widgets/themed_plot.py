@@ -17,6 +17,41 @@ def plot_colors(palette: QPalette | None = None) -> tuple[QColor, QColor]:
     return palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
 
 
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+
+    def luminance(colour: QColor) -> float:
+        def channel(value: float) -> float:
+            return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+        return (
+            0.2126 * channel(colour.redF())
+            + 0.7152 * channel(colour.greenF())
+            + 0.0722 * channel(colour.blueF())
+        )
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+#: The contrast a chart's points keep against its background (WCAG's for graphics is 3).
+POINT_CONTRAST = 4.5
+
+
+def point_color(palette: QPalette | None = None) -> QColor:
+    """The colour of a chart's points: the palette's Highlight, lightened on a dark background
+    (darkened on a light one) until it stands out from the Base colour."""
+    palette = palette or QGuiApplication.palette()
+    background = palette.color(QPalette.ColorRole.Base)
+    colour = QColor(palette.color(QPalette.ColorRole.Highlight))
+    dark = background.lightnessF() < 0.5
+    for _ in range(12):
+        if contrast_ratio(colour, background) >= POINT_CONTRAST:
+            break
+        colour = colour.lighter(115) if dark else colour.darker(115)
+    return colour
+
+
 def style_plot(plot: Any, palette: QPalette | None = None) -> None:
     """Give ``plot`` (a pyqtgraph PlotWidget) the palette's colours (again, after a theme
     change)."""
