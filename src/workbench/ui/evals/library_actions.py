@@ -33,7 +33,9 @@ from workbench.ui.evals.suite_tasks import (
 from workbench.ui.evals.tasks import (
     ExportedRun,
     RunChoices,
+    VariableGap,
     export_run_file,
+    read_prompt_gaps,
     read_run_choices,
 )
 
@@ -236,10 +238,34 @@ class LibraryActions(QObject):
         # The version the dialog showed runs, even if the suite was saved again meanwhile.
         ref = choices.suite.ref
         dialog.accepted.connect(lambda: self.start_run(dialog.options(), suite=ref))
+        dialog.prompt_check_requested.connect(
+            lambda prompt: self._check_run_prompt(dialog, ref, prompt)
+        )
         dialog.finished.connect(self._on_run_dialog_finished)
         self.run_dialog = dialog
         dialog.open()  # window-modal, without a nested event loop
         self.run_dialog_opened.emit(dialog)
+
+    def _check_run_prompt(self, dialog: RunDialog, suite_ref: str, prompt: str) -> None:
+        """Check in the background that the cases of ``suite_ref`` give the variables the
+        prompt column ``prompt`` uses; answer ``dialog`` unless it has closed meanwhile."""
+
+        def checked(gaps: tuple[VariableGap, ...]) -> None:
+            if self.run_dialog is dialog:
+                dialog.set_prompt_gaps(prompt, gaps)
+
+        def failed(error: BaseException) -> None:
+            user_error = isinstance(error, WorkbenchError)
+            if self.run_dialog is dialog:
+                dialog.prompt_check_failed(prompt, str(error) if user_error else "a bug")
+            if not user_error:
+                report_exception(error, self.page)  # a bug: shown with its traceback
+
+        self.context.run(
+            lambda task: read_prompt_gaps(task, suite_ref, prompt),
+            parent=self.page,
+            success=checked,
+        ).failure(failed).run_in_background()
 
     def _on_run_choices_failed(self, error: BaseException) -> None:
         self._choices_pending = False

@@ -9,6 +9,7 @@ selected; the page decides what the buttons do.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.evals import EXPORT_FORMATS, RESUMABLE, EvalRun
+from workbench.evals import EXPORT_FORMATS, RESUMABLE, EvalRun, SuiteSummary
 from workbench.ui.evals.tasks import Library
 
 #: Suites hold their name, runs their id, under this role.
@@ -47,6 +48,25 @@ def run_label(run: EvalRun) -> str:
     return (
         f"#{run.id} {run.suite_ref} · {run.status} · {run.n_done}/{run.n_cells}{passed} · {started}"
     )
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
+def suite_label(suite: SuiteSummary, latest_runs: int) -> str:
+    """One line for the suites list: the latest version and its runs, with the runs of
+    earlier versions told apart (``long-run  (v2; 3 runs of earlier versions)``)."""
+    earlier = suite.n_runs - latest_runs
+    if suite.n_runs == 0:
+        runs = ", no runs"
+    elif earlier == 0:
+        runs = f", {_runs(latest_runs)}"
+    elif latest_runs == 0:
+        runs = f"; {_runs(earlier)} of earlier versions"
+    else:
+        runs = f", {_runs(latest_runs)}; {earlier} of earlier versions"
+    return f"{suite.name}  (v{suite.version}{runs})"
 
 
 def export_target(path: str, selected_filter: str) -> tuple[Path, str]:
@@ -105,6 +125,9 @@ class LibraryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.running = False
+        # What the bar showed before the run in flight: a run refused before it starts puts
+        # it back (format, maximum, value).
+        self._bar_before: tuple[str, int, int] | None = None
         # The running run's (id, done, total), shown on its line in the runs list.
         self._live: tuple[int, int, int] | None = None
         self._live_timer = QTimer(self)
@@ -118,6 +141,10 @@ class LibraryPanel(QWidget):
         self.suites_view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.suites_view.selectionModel().currentChanged.connect(self._on_suites_current_changed)
         self.suites_view.setToolTip("The stored suites (F5 reads them again)")
+        # Wrapped like the runs, not scrolled sideways: a line names runs of earlier versions.
+        self.suites_view.setWordWrap(True)
+        self.suites_view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.suites_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.runs_model = QStandardItemModel(self)
         self.runs_view = HintListView(NO_RUNS_HINT)
         self.runs_view.setObjectName("evalRuns")
@@ -213,10 +240,12 @@ class LibraryPanel(QWidget):
         suites = self.suites_view.selectionModel()
         suites.blockSignals(True)
         self.suites_model.clear()
+        per_version = Counter((run.suite_name, run.suite_version) for run in library.runs)
         for suite in library.suites:
-            item = QStandardItem(f"{suite.name}  (v{suite.version}, {suite.n_runs} runs)")
+            item = QStandardItem(suite_label(suite, per_version[(suite.name, suite.version)]))
             item.setData(suite.name, RunRole)
-            item.setToolTip(suite.description)
+            tip = f"Latest version: {suite.version}. Runs of all its versions: {suite.n_runs}."
+            item.setToolTip(f"{suite.description}\n{tip}" if suite.description else tip)
             self.suites_model.appendRow(item)
         keep = current_suite is not None and self.select_suite(current_suite)
         if not keep and self.suites_model.rowCount():
@@ -293,6 +322,14 @@ class LibraryPanel(QWidget):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
 
+    def restore_progress(self) -> None:
+        """A run was refused before it started: the bar shows what it showed before."""
+        if self._bar_before is not None:
+            text, maximum, value = self._bar_before
+            self.progress.setFormat(text)
+            self.progress.setRange(0, maximum)
+            self.progress.setValue(value)
+
     def settle_progress(self) -> None:
         """A run broke off: keep the cells it got to; a busy bar (nothing known) stops."""
         if self.progress.maximum() == 0:
@@ -300,6 +337,9 @@ class LibraryPanel(QWidget):
 
     def set_running(self, running: bool) -> None:
         """Whether a run executes in this window (one at a time)."""
+        if running and not self.running:
+            bar = self.progress
+            self._bar_before = (bar.format(), bar.maximum(), bar.value())
         self.running = running
         if not running:
             self._live_timer.stop()

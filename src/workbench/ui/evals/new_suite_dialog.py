@@ -10,11 +10,13 @@ checked. The suite is stored by :func:`~workbench.ui.evals.suite_tasks.create_su
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -31,6 +33,10 @@ from workbench.ui.prompts.colors import error_color
 #: The role holding a checkable item's value (a prompt reference or a model name).
 ChoiceRole = Qt.ItemDataRole.UserRole + 1
 NAME_MISSING = "Name the suite."
+PROMPT_MISSING = "Check at least one prompt version."
+MODEL_MISSING = "Check at least one model."
+#: The problems that are only the dialog not filled in yet: said calmly, not as errors.
+NOT_YET = (NAME_MISSING, PROMPT_MISSING, MODEL_MISSING)
 CREATE_TIP = "Store the suite with one empty case, and open it to fill in the cases"
 
 
@@ -88,7 +94,6 @@ class NewSuiteDialog(QDialog):
         self.reason_label = QLabel()
         self.reason_label.setObjectName("newSuiteReason")
         self.reason_label.setWordWrap(True)
-        self.reason_label.setStyleSheet(f"color: {error_color(self.palette()).name()};")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -119,8 +124,11 @@ class NewSuiteDialog(QDialog):
         layout.addLayout(form)
         layout.addLayout(lists, 1)
         layout.addWidget(hint)
-        layout.addWidget(self.reason_label)
-        layout.addWidget(self.buttons)
+        # Why Create is disabled, next to it.
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.reason_label, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
         self.resize(640, 460)
 
         self.name_edit.textChanged.connect(self._on_name_edit_text_changed)
@@ -147,10 +155,27 @@ class NewSuiteDialog(QDialog):
         if name is not None:
             return name
         if not self.checked_prompts():
-            return "Check at least one prompt version."
+            return PROMPT_MISSING
         if not self.checked_models():
-            return "Check at least one model."
+            return MODEL_MISSING
         return ""
+
+    def still_needed(self) -> str:
+        """What the answer lacks yet, all at once, for the line next to Create: ``Still
+        needed: a name, a checked prompt version and a checked model.`` ("" when nothing)."""
+        parts = [
+            part
+            for part, missing in (
+                ("a name", not self.name_edit.text().strip()),
+                ("a checked prompt version", not self.checked_prompts()),
+                ("a checked model", not self.checked_models()),
+            )
+            if missing
+        ]
+        if not parts:
+            return ""
+        listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+        return f"Still needed: {listed}."
 
     def answer(self) -> NewSuite:
         """The suite asked for."""
@@ -206,12 +231,16 @@ class NewSuiteDialog(QDialog):
 
     def _update(self) -> None:
         problem = self.problem()
-        # An empty name is the dialog's starting point, not a mistake: no red line for it.
-        shown = "" if problem == NAME_MISSING else problem
+        # Answers not given yet are the dialog's starting point, not mistakes: they are listed
+        # together in the muted colour; a name that cannot be used is an error, in red.
+        calm = problem in NOT_YET
+        shown = self.still_needed() if calm else problem
+        color = self.palette().color(QPalette.ColorRole.PlaceholderText) if calm else None
+        self.reason_label.setStyleSheet(f"color: {(color or error_color(self.palette())).name()};")
         self.reason_label.setText(shown)
         self.reason_label.setVisible(bool(shown))
         self.ok_button.setEnabled(not problem and not self.storing)
-        self.ok_button.setToolTip(problem or CREATE_TIP)
+        self.ok_button.setToolTip(shown or CREATE_TIP)
 
     # -- slots ------------------------------------------------------------------------------
     @Slot(str)

@@ -26,6 +26,7 @@ from workbench.evals import (
     RunFinished,
     RunOptions,
 )
+from workbench.ui.evals.matrix_model import MatrixData
 from workbench.ui.evals.tasks import RunStartedWithSnapshot, execute_suite, resume_suite_run
 from workbench.ui.operations import TaskContext
 
@@ -37,6 +38,13 @@ if TYPE_CHECKING:
     from workbench.ui.operations import BackgroundOp
 
 FLUSH_MS = 40
+#: A case's description on the status line is cut to this many characters (the panel is narrow).
+CASE_NAME_CHARS = 40
+
+
+def _cut(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= CASE_NAME_CHARS else line[: CASE_NAME_CHARS - 1] + "…"
 
 
 class RunController(QObject):
@@ -68,6 +76,11 @@ class RunController(QObject):
         self.control: RunControl | None = None
         #: The live run's id once it is stored (None before, and when idle).
         self.run_id: int | None = None
+        #: Whether the last run or resume got as far as starting (its RunStarted arrived): a
+        #: failure before that was a refusal, and left nothing behind.
+        self.began = False
+        # The live run's grid data: its rows name the cases in the status line.
+        self._grid: MatrixData | None = None
         self._pending: list[CellResult] = []
         self.event_arrived.connect(self._on_event_arrived)
         self._flush_timer = QTimer(self)
@@ -114,6 +127,7 @@ class RunController(QObject):
         op = self.context.run(background, parent=self._parent, success=self._on_op_succeeded)
         op.failure(self._on_op_failed)
         self.op, self.control, self.run_id = op, control, None
+        self.began, self._grid = False, None
         self._pending.clear()
         self.running_changed.emit(True)
         self.progress_changed.emit(0, 0)
@@ -121,12 +135,19 @@ class RunController(QObject):
         op.run_in_background()
         return True
 
+    def case_name(self, case_id: str) -> str:
+        """How the live run's grid names case ``case_id``: its description (cut to a line's
+        length), else its id."""
+        grid = self._grid
+        row = None if grid is None else grid.row_of.get(case_id)
+        return case_id if grid is None or row is None else _cut(grid.rows[row].label)
+
     # -- events -----------------------------------------------------------------------------
     @Slot(object)
     def _on_event_arrived(self, event: object) -> None:
         if isinstance(event, RunStartedWithSnapshot):
             run = event.run
-            self.run_id = run.id
+            self.run_id, self.began, self._grid = run.id, True, event.grid
             self.run_started.emit(event)
             self.progress_changed.emit(run.n_done, max(1, run.n_cells))
             verb = "resumed" if event.resumed else "started"
@@ -136,7 +157,8 @@ class RunController(QObject):
         elif isinstance(event, CellStarted):
             cell = event.cell
             self.status_changed.emit(
-                f"Cell {event.done + 1}/{event.total}: {cell.case_id} · {cell.prompt_id}"
+                f"Cell {event.done + 1}/{event.total}: {self.case_name(cell.case_id)} · "
+                f"{cell.prompt_id}"
             )
         elif isinstance(event, CellFinished):
             if event.run_id == self.run_id:
@@ -168,5 +190,5 @@ class RunController(QObject):
     def _end(self) -> None:
         self._flush_timer.stop()
         self._on_flush_timer_timeout()
-        self.op, self.control, self.run_id = None, None, None
+        self.op, self.control, self.run_id, self._grid = None, None, None, None
         self.running_changed.emit(False)

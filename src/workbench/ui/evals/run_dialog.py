@@ -9,7 +9,7 @@ tuples (and ``None``), so a default run records exactly what a plain run of the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,9 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.evals import EvalSuite, PromptSpec, RunOptions
-from workbench.evals.assertions import get_assertion_type
-from workbench.evals.snapshot import merge_defaults
-from workbench.ui.evals.tasks import RunChoices
+from workbench.ui.evals.tasks import RunChoices, VariableGap, case_tag_index, gaps_line
 from workbench.ui.prompts.colors import error_color
 
 MAX_REPEAT = 100  # the suite format's own limit
@@ -59,6 +57,11 @@ def _prompt_note(spec: PromptSpec) -> str:
     return "" if spec.ref == spec.id else str(spec.ref)
 
 
+#: Where the run dialog sends the user to fix a case that lacks a variable.
+RUN_FIX = (
+    "Give each a value in the case's Variables on the Suite tab, or once in its Default "
+    "variables; or uncheck the prompt."
+)
 MISSING_MODEL = "not in the inventory"
 MISSING_PROMPT = "not stored"
 
@@ -90,7 +93,17 @@ def missing_line(models: list[str], prompts: list[str], judge: str | None) -> st
 
 
 class RunDialog(QDialog):
-    """Pick a run's columns and cases; :meth:`options` gives the answer once accepted."""
+    """Pick a run's columns and cases; :meth:`options` gives the answer once accepted.
+
+    Cases that lack a variable a checked prompt uses keep Run disabled, named in the dialog:
+    the suite's own prompts come checked with the choices; a stored version checked besides
+    them is asked for through :attr:`prompt_check_requested` (the owner checks it in the
+    background and answers with :meth:`set_prompt_gaps`).
+    """
+
+    #: A checked prompt column (a stored version) whose variables the cases must be checked
+    #: against: answer with set_prompt_gaps (or prompt_check_failed).
+    prompt_check_requested = Signal(str)
 
     def __init__(self, choices: RunChoices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +112,19 @@ class RunDialog(QDialog):
         self.choices = choices
         suite = choices.suite.suite
         self.suite: EvalSuite = suite
+        # Read once per suite: a click never walks the cases and their assertions.
+        self.case_index = choices.cases or case_tag_index(suite)
+        # The variable gaps of each prompt column checked so far (None: nothing is checked,
+        # the choices were made by hand), the columns being checked, and checks that failed.
+        self._gaps: dict[str, tuple[VariableGap, ...]] | None = None
+        if choices.variable_gaps is not None:
+            self._gaps = {
+                spec.id: () for spec in suite.prompts if spec.id not in choices.missing_prompts
+            }
+            for gap in choices.variable_gaps:
+                self._gaps[gap.prompt] = (*self._gaps.get(gap.prompt, ()), gap)
+        self._checking: set[str] = set()
+        self._check_errors: dict[str, str] = {}
 
         # Suite columns the store cannot give (a model not in the inventory, a prompt version
         # not stored) are shown, unchecked and disabled: checked, the run would fail to start.
@@ -261,9 +287,7 @@ class RunDialog(QDialog):
 
     def n_cases(self) -> int:
         """The cases the chosen tags keep (the runner keeps a case with any of them)."""
-        tags = set(self.checked_tags())
-        cases = self.suite.cases
-        return len(cases) if not tags else sum(1 for case in cases if tags & set(case.tags))
+        return self.case_index.n_cases(frozenset(self.checked_tags()))
 
     def options(self) -> RunOptions:
         """The run's options; the suite's own choices come out as empty tuples and None."""
@@ -282,19 +306,38 @@ class RunDialog(QDialog):
         )
 
     def missing_judge(self) -> str | None:
-        """The judge model the chosen cases need when the inventory lacks it, else None: the
-        suite's own judge always, its first model when a chosen case needs a judge."""
+        """The judge model (the suite's, else its first model) when the inventory lacks it and
+        a chosen case needs a judge (an ``llm-rubric`` assertion), else None."""
         judge = self.choices.missing_judge
-        if judge is None or self.suite.judge is not None:
-            return judge
-        tags = set(self.checked_tags())
-        cases = [case for case in self.suite.cases if not tags or tags & set(case.tags)]
-        needs = any(
-            (kind := get_assertion_type(assertion.type)) is not None and kind.needs_judge
-            for case in cases
-            for assertion in merge_defaults(self.suite, case).assertions
-        )
-        return judge if needs else None
+        if judge is None:
+            return None
+        return judge if self.case_index.needs_judge(frozenset(self.checked_tags())) else None
+
+    def variable_gaps(self) -> list[VariableGap]:
+        """The chosen cases that lack a variable a checked prompt uses (as far as checked)."""
+        if self._gaps is None:
+            return []
+        tags = frozenset(self.checked_tags())
+        return [
+            gap
+            for prompt in self.checked_prompts()
+            for gap in self._gaps.get(prompt, ())
+            if not tags or tags & gap.case_tags
+        ]
+
+    def set_prompt_gaps(self, prompt: str, gaps: tuple[VariableGap, ...]) -> None:
+        """The answer to :attr:`prompt_check_requested`: the cases ``prompt`` lacks variables
+        of (none: it can run)."""
+        self._checking.discard(prompt)
+        if self._gaps is not None:
+            self._gaps[prompt] = gaps
+        self._update()
+
+    def prompt_check_failed(self, prompt: str, message: str) -> None:
+        """Checking ``prompt`` failed: say why; Run stays disabled while it is checked."""
+        self._checking.discard(prompt)
+        self._check_errors[prompt] = message
+        self._update()
 
     def problem(self) -> str:
         """Why the run cannot start yet ("" when it can)."""
@@ -309,6 +352,15 @@ class RunDialog(QDialog):
             return "Check at least one prompt."
         if not self.checked_models():
             return "Check at least one model."
+        failed = [p for p in self.checked_prompts() if p in self._check_errors]
+        if failed:
+            return f"{failed[0]} could not be checked: {self._check_errors[failed[0]]}"
+        checking = [p for p in self.checked_prompts() if p in self._checking]
+        if checking:
+            return f"Checking that the cases give the variables {checking[0]} uses…"
+        gaps = gaps_line(self.variable_gaps(), RUN_FIX)
+        if gaps:
+            return gaps
         judge = self.missing_judge()
         if judge is not None:
             return f"The judge model {judge} is not in the inventory."
@@ -355,7 +407,18 @@ class RunDialog(QDialog):
         item.setToolTip(f"{value}: {note}. {fix}, or remove it from the suite on the Suite tab.")
         widget.addItem(item)
 
+    def _request_checks(self) -> None:
+        """Ask for a check of each checked prompt column whose gaps are not known yet."""
+        if self._gaps is None:
+            return
+        for prompt in self.checked_prompts():
+            known = prompt in self._gaps or prompt in self._check_errors
+            if not known and prompt not in self._checking:
+                self._checking.add(prompt)
+                self.prompt_check_requested.emit(prompt)
+
     def _update(self) -> None:
+        self._request_checks()
         missing = missing_line(self.missing_models, self.missing_prompts, self.missing_judge())
         self.missing_label.setText(missing)
         self.missing_label.setVisible(bool(missing))

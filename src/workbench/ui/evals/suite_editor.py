@@ -41,6 +41,7 @@ from workbench.ui.evals.suite_tasks import (
     SuiteToEdit,
     read_case_file,
     read_suite_to_edit,
+    read_suite_warning,
     save_suite_edit,
 )
 from workbench.ui.prompts.colors import error_color
@@ -224,11 +225,23 @@ class SuiteEditor(QWidget):
             self.cases.assertions_dialog.reject()
         self.model.set_cases(stored.suite.cases)
         self.settings.set_suite(stored.suite)
+        self.settings.set_warning("")
         self.label.setText(f"{stored.ref}: {plural(len(stored.suite.cases), 'case')}")
         self._save_problem = ""
         self._show_problem("")
         self._update_actions()
+        self._read_warning(stored.ref)
         self.suite_opened.emit(stored.name)
+
+    def _read_warning(self, ref: str) -> None:
+        """Say under the settings, once read in the background, what would stop the version
+        shown running as it is (cases lacking a prompt's variables, ...)."""
+        shown = self._shown
+        self.context.run(
+            lambda task: read_suite_warning(task, ref),
+            parent=self,
+            success=lambda warning: self._on_warning_read(warning, shown),
+        ).run_in_background()
 
     def _show_problem(self, text: str) -> None:
         # Coloured when shown, not when built: the theme may have changed since.
@@ -272,6 +285,10 @@ class SuiteEditor(QWidget):
         self._request += 1
         self._show(stored)
         self.suite_saved.emit(stored)
+
+    def _on_warning_read(self, warning: str, shown: int) -> None:
+        if shown == self._shown:  # still the version it was read for
+            self.settings.set_warning(warning)
 
     def _on_save_failed(self, error: BaseException) -> None:
         self._set_saving(False)

@@ -14,7 +14,7 @@ import json
 import math
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Signal, Slot
+from PySide6.QtCore import QRegularExpression, Qt, Signal, Slot
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from workbench.evals import EvalSuite, ModelSpec, PromptSpec
 from workbench.ui.evals.assertions_dialog import AssertionsDialog
 from workbench.ui.evals.cases_model import assertions_summary, vars_problem
+from workbench.ui.evals.eval_colors import detail_colors
 from workbench.ui.evals.suite_columns import ColumnList
 from workbench.ui.evals.suite_tasks import ColumnChoices, SuiteSettings
 from workbench.ui.prompts.colors import error_color
@@ -167,6 +168,13 @@ class SuiteSettingsForm(QWidget):
         form.addRow("Judge:", self.judge_box)
         form.addRow("Default variables:", self.default_vars_edit)
         form.addRow("Default assertions:", assertions_row)
+        # What stops the shown suite running as it is (read with it, in the background).
+        self.warning_label = QLabel()
+        self.warning_label.setObjectName("suiteWarning")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warning_label.hide()
+        form.addRow(self.warning_label)
 
         for edit in (
             self.description_edit,
@@ -225,6 +233,13 @@ class SuiteSettingsForm(QWidget):
         self.dirty = False
         self._filling = False
         self._mark_problems()
+
+    def set_warning(self, text: str) -> None:
+        """Say under the settings what stops the shown suite running as it is ("": nothing)."""
+        # Coloured when shown, not when built: the theme may have changed since.
+        self.warning_label.setStyleSheet(f"color: {detail_colors(self.palette()).error};")
+        self.warning_label.setText(f"⚠ {text}" if text else "")
+        self.warning_label.setVisible(bool(text))
 
     def _set_judge(self, judge: str | None) -> None:
         # Rebuilt each time, so a judge offered for one suite is not offered for the next.

@@ -31,8 +31,12 @@ from workbench.store import Store
 from workbench.store.evals_repo import get_suite_row
 from workbench.ui.evals.tasks import (
     StoredPromptChoice,
+    gaps_line,
     inventory_model_names,
+    missing_columns,
+    quoted_cases,
     stored_prompt_choices,
+    variable_gaps,
 )
 from workbench.ui.operations import TaskContext
 
@@ -55,6 +59,39 @@ class SuiteToEdit:
 
     stored: StoredSuite
     choices: ColumnChoices
+
+
+#: Where the Suite tab sends the user to fix a case that lacks a variable.
+SUITE_FIX = "Give it a value in each case's Variables below, or once in Default variables."
+
+
+def suite_warning(store: Store, stored: StoredSuite, model_names: tuple[str, ...]) -> str:
+    """What stops ``stored`` from running as it is, or makes a run of it say little, in a few
+    sentences ("" when nothing): cases that lack a variable a prompt uses (the run would be
+    refused), columns the store lacks (left out of a run), cases without assertions (they
+    pass whatever the model answers)."""
+    suite = stored.suite
+    parts = []
+    missing_prompts, missing_models = missing_columns(store, suite, model_names)
+    present = [spec.id for spec in suite.prompts if spec.id not in missing_prompts]
+    gaps = gaps_line(variable_gaps(store, stored, present), SUITE_FIX)
+    if gaps:
+        parts.append(f"It cannot run: {gaps}")
+    missing = [*missing_prompts, *missing_models]
+    if missing:
+        parts.append(
+            f"Not in this workbench: {', '.join(missing)} (a run leaves "
+            f"{'it' if len(missing) == 1 else 'them'} out)."
+        )
+    bare = [] if suite.default_assertions else [c.label for c in suite.cases if not c.assertions]
+    if bare:
+        cases = quoted_cases(bare)
+        parts.append(
+            f"{cases[0].upper()}{cases[1:]} "
+            f"{'has' if len(bare) == 1 else 'have'} no assertions: "
+            f"{'it passes' if len(bare) == 1 else 'they pass'} whatever the model answers."
+        )
+    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,13 @@ def read_column_choices(task: TaskContext) -> ColumnChoices:
 def read_suite_to_edit(task: TaskContext, name: str) -> SuiteToEdit:
     """The latest version of suite ``name`` and what could become its columns."""
     return SuiteToEdit(get_suite(task.store, name), read_column_choices(task))
+
+
+def read_suite_warning(task: TaskContext, ref: str) -> str:
+    """What would stop the stored suite ``ref`` (``NAME@VERSION``) running as it is (see
+    :func:`suite_warning`)."""
+    stored = get_suite(task.store, ref)
+    return suite_warning(task.store, stored, inventory_model_names(task.store))
 
 
 class SuiteChangedError(EvalError):

@@ -3,14 +3,18 @@ on a worker thread and returns frozen value objects."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import NotFoundError
+from workbench.errors import NotFoundError, WorkbenchError
 from workbench.evals import (
+    Assertion,
     CellResult,
     EvalRun,
+    EvalSuite,
     ProgressCallback,
     ReplayResult,
     RunControl,
@@ -31,10 +35,14 @@ from workbench.evals import (
     resume_run,
     run_matrix,
 )
+from workbench.evals.assertions import get_assertion_type
+from workbench.evals.columns import choose_prompts
 from workbench.evals.hosts import HostFactory
+from workbench.evals.plan import missing_variables
+from workbench.evals.snapshot import ResolvedPrompt, RunSnapshot, merge_defaults
 from workbench.evals.summary import snapshot_columns
 from workbench.inventory import list_models
-from workbench.prompts import get_version, list_prompts
+from workbench.prompts import PromptContent, content_hash, get_version, list_prompts
 from workbench.store import Store
 from workbench.ui.evals.matrix_model import MatrixData, build_matrix, rows_from_cases
 from workbench.ui.operations import TaskContext
@@ -160,6 +168,131 @@ class StoredPromptChoice:
 
 
 @dataclass(frozen=True)
+class VariableGap:
+    """A prompt column uses variables that a case (with the suite's default variables merged
+    in) does not give: a run of the two would be refused before it starts."""
+
+    prompt: str  # the column as the run dialog offers it: a suite prompt id or a stored ref
+    case_id: str
+    case_name: str  # the case's description, else its id
+    case_tags: frozenset[str]
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseTagIndex:
+    """The suite's cases by their tags, so the run dialog can count the cases a choice of tags
+    keeps, and tell whether one of them needs a judge, without walking every case and
+    assertion on each click: built once per suite read."""
+
+    #: Each distinct set of tags, with how many cases carry exactly it.
+    counts: tuple[tuple[frozenset[str], int], ...] = ()
+    #: The tag sets of the cases with an assertion that needs a judge (``llm-rubric``).
+    judged: tuple[frozenset[str], ...] = ()
+
+    def n_cases(self, tags: frozenset[str]) -> int:
+        """The cases the chosen ``tags`` keep (none chosen: every case)."""
+        return sum(count for kept, count in self.counts if not tags or tags & kept)
+
+    def needs_judge(self, tags: frozenset[str]) -> bool:
+        """Whether a case the chosen ``tags`` keep needs a judge."""
+        return any(not tags or tags & kept for kept in self.judged)
+
+
+def case_tag_index(suite: EvalSuite) -> CaseTagIndex:
+    """Index the cases of ``suite`` (its default assertions included) by their tags."""
+    counts: Counter[frozenset[str]] = Counter()
+    judged: set[frozenset[str]] = set()
+    for case in suite.cases:
+        tags = frozenset(case.tags)
+        counts[tags] += 1
+        if tags not in judged and _needs_judge(suite, case.assertions):
+            judged.add(tags)
+    return CaseTagIndex(tuple(counts.items()), tuple(judged))
+
+
+def _needs_judge(suite: EvalSuite, assertions: Iterable[Assertion]) -> bool:
+    return any(
+        (kind := get_assertion_type(assertion.type)) is not None and kind.needs_judge
+        for assertion in (*suite.default_assertions, *assertions)
+    )
+
+
+def _prompt_content(store: Store, suite: EvalSuite, prompt: str) -> PromptContent | None:
+    """The content the column ``prompt`` would run (None: the store lacks it)."""
+    try:
+        spec = choose_prompts(suite, (prompt,))[0]
+        if spec.content is not None:
+            return spec.content
+        assert spec.ref is not None
+        return get_version(store, spec.ref).content
+    except WorkbenchError:  # not stored, or not a reference at all: said elsewhere
+        return None
+
+
+def variable_gaps(
+    store: Store, stored: StoredSuite, prompts: Sequence[str]
+) -> tuple[VariableGap, ...]:
+    """Every case of ``stored`` that lacks a variable one of the prompt columns ``prompts``
+    uses, as the runner's own check decides it (:func:`~workbench.evals.plan.missing_variables`,
+    which renders each pair). Columns whose prompt the store lacks are skipped."""
+    suite = stored.suite
+    cases = [merge_defaults(suite, case) for case in suite.cases]
+    gaps: list[VariableGap] = []
+    for prompt in prompts:
+        content = _prompt_content(store, suite, prompt)
+        if content is None:
+            continue
+        column = ResolvedPrompt(prompt, content, content_hash(content))
+        base = RunSnapshot(stored.name, stored.version, stored.sha256, (column,), (), ())
+        for case in cases:
+            # One case at a time, so each gap is tied to its case's id and tags.
+            one = dataclasses.replace(base, cases=(case,))
+            for _prompt, _case, names in missing_variables(one):
+                gaps.append(VariableGap(prompt, case.id, case.label, frozenset(case.tags), names))
+    return tuple(gaps)
+
+
+#: How many prompt and variable pairs the dialog names before it sums up the rest.
+GAPS_SHOWN = 3
+
+
+def quoted_cases(names: list[str]) -> str:
+    """``case 'first'``, ``2 cases ('first', 'second')``, ``5 cases ('a', 'b' and 3 more)``."""
+    shown = ", ".join(repr(name) for name in names[:2])
+    if len(names) == 1:
+        return f"case {shown}"
+    more = f" and {len(names) - 2} more" if len(names) > 2 else ""
+    return f"{len(names)} cases ({shown}{more})"
+
+
+def gaps_line(gaps: Iterable[VariableGap], fix: str) -> str:
+    """What to say of cases that lack a variable a prompt uses, then ``fix`` ("" when none
+    do): ``prompt-1 uses {{ nme }}, which case 'first' does not give. FIX``"""
+    cases_of: dict[tuple[str, str], list[str]] = {}
+    for gap in gaps:
+        for name in gap.names:
+            cases_of.setdefault((gap.prompt, name), []).append(gap.case_name)
+    if not cases_of:
+        return ""
+    sentences = [
+        f"{prompt} uses {{{{ {name} }}}}, which {quoted_cases(cases)} "
+        f"{'does' if len(cases) == 1 else 'do'} not give."
+        for (prompt, name), cases in list(cases_of.items())[:GAPS_SHOWN]
+    ]
+    if len(cases_of) > GAPS_SHOWN:
+        sentences.append(f"{len(cases_of) - GAPS_SHOWN} more variables are missing likewise.")
+    sentences.append(fix)
+    return " ".join(sentences)
+
+
+def read_prompt_gaps(task: TaskContext, suite_ref: str, prompt: str) -> tuple[VariableGap, ...]:
+    """The cases of suite ``suite_ref`` that lack a variable the prompt column ``prompt`` (a
+    stored version the run dialog offers besides the suite's own) uses."""
+    return variable_gaps(task.store, get_suite(task.store, suite_ref), (prompt,))
+
+
+@dataclass(frozen=True)
 class RunChoices:
     """What the run dialog offers for one suite, read before it opens so that it does no I/O:
     the suite, every stored prompt version and label, and every inventory model."""
@@ -174,6 +307,11 @@ class RunChoices:
     #: The judge the suite names (or its first model, the judge when a case needs one and
     #: none is named) when the inventory lacks it.
     missing_judge: str | None = None
+    #: The cases that lack a variable one of the suite's own prompt columns uses (None: not
+    #: checked; the dialog then checks nothing, as for choices made by hand).
+    variable_gaps: tuple[VariableGap, ...] | None = None
+    #: The cases by tags (None: the dialog indexes them itself).
+    cases: CaseTagIndex | None = None
 
 
 def stored_prompt_choices(store: Store) -> tuple[StoredPromptChoice, ...]:
@@ -203,25 +341,40 @@ def _prompt_stored(store: Store, ref: str) -> bool:
     return True
 
 
+def missing_columns(
+    store: Store, suite: EvalSuite, model_names: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ids of the suite's prompt columns whose stored version the store lacks, and of its
+    model columns whose model is not among ``model_names`` (the inventory's)."""
+    prompts = tuple(
+        spec.id
+        for spec in suite.prompts
+        if spec.ref is not None and not _prompt_stored(store, spec.ref)
+    )
+    models = tuple(model.id for model in suite.models if model.name not in model_names)
+    return prompts, models
+
+
 def read_run_choices(task: TaskContext, suite_ref: str) -> RunChoices:
-    """The suite ``suite_ref``, the prompt versions, labels and models it could run on, and
-    the columns of its own that the store lacks."""
+    """The suite ``suite_ref``, the prompt versions, labels and models it could run on, the
+    columns of its own that the store lacks, and the cases that lack a variable one of its
+    prompts uses."""
     stored = get_suite(task.store, suite_ref)
     suite = stored.suite
     models = inventory_model_names(task.store)
     judge = suite.judge or (suite.models[0].name if suite.models else None)
     judge = next((m.name for m in suite.models if m.id == judge), judge)
+    missing_prompts, missing_models = missing_columns(task.store, suite, models)
+    present = [spec.id for spec in suite.prompts if spec.id not in missing_prompts]
     return RunChoices(
         stored,
         stored_prompt_choices(task.store),
         models,
-        missing_prompts=tuple(
-            spec.id
-            for spec in suite.prompts
-            if spec.ref is not None and not _prompt_stored(task.store, spec.ref)
-        ),
-        missing_models=tuple(model.id for model in suite.models if model.name not in models),
+        missing_prompts=missing_prompts,
+        missing_models=missing_models,
         missing_judge=judge if judge is not None and judge not in models else None,
+        variable_gaps=variable_gaps(task.store, stored, present),
+        cases=case_tag_index(suite),
     )
 
 

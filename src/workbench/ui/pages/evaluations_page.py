@@ -76,6 +76,11 @@ class EvaluationsPage(QWidget):
         self.threshold: float | None = None
         self._loaded_once = False
         self._select_after_refresh: str | None = None
+        # Bumped by every refresh: reads can overlap, and an answer older than the one shown
+        # is dropped (an earlier read finishing last would put stale lines back: a finished
+        # run "running" again). One answered before a later one still shows meanwhile.
+        self._library_request = 0
+        self._library_shown = 0
 
         self.library = LibraryPanel()
         self.library.suite_selected.connect(self._on_library_suite_selected)
@@ -100,6 +105,8 @@ class EvaluationsPage(QWidget):
         self.baseline_box = self.grid_panel.baseline_box
         self.failures_only = self.grid_panel.failures_only
         self.summary = SummaryPanel(context=context)
+        # The statistics name cases as the grid does, and know which have no assertions.
+        self.grid_panel.laid_out.connect(self.summary.set_snapshot)
         self.editor = SuiteEditor(context)
         self.editor.suite_saved.connect(self._on_editor_suite_saved)
         self.cases_model = self.editor.model
@@ -174,9 +181,14 @@ class EvaluationsPage(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        """Read the stored suites and runs again."""
+        """Read the stored suites and runs again (an earlier read still under way is dropped
+        should it answer after this one)."""
+        self._library_request += 1
+        request = self._library_request
         self.context.run(
-            read_library, parent=self, success=self._on_library_read
+            read_library,
+            parent=self,
+            success=lambda library: self._on_library_read(library, request),
         ).run_in_background()
 
     def reload(self) -> None:
@@ -249,13 +261,19 @@ class EvaluationsPage(QWidget):
             total = max(1, run.n_cells)
             self.library.set_progress(total if run.status == "finished" else run.n_done, total)
             self.library.update_run(run)
+        elif not self.controller.began:
+            # Refused before it started (a check, a busy run): nothing ran, nothing changed.
+            self.library.restore_progress()
         else:
             self.library.settle_progress()  # it broke off: the bar keeps where it got to
         self.status.setText(message)
         self.refresh()
 
     # -- slots: library ---------------------------------------------------------------------
-    def _on_library_read(self, library: Library) -> None:
+    def _on_library_read(self, library: Library, request: int) -> None:
+        if request < self._library_shown:
+            return  # a later read has answered already: this one is stale
+        self._library_shown = request
         wanted, self._select_after_refresh = self._select_after_refresh, None
         self.library.set_library(library, self._wanted_run_id, wanted)
         self.grid_panel.set_baselines(library.runs)
