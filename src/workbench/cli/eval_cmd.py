@@ -353,7 +353,8 @@ def _warn_unrunnable(ref: str, warnings: SuiteWarnings) -> None:
         click.echo(f"Warning: suite {ref}: {sentence}", err=True)
     if warnings.unresolved:
         click.echo(
-            "It cannot run until they exist (workbench models list, workbench prompts list).",
+            "Runs using those columns are refused until they exist (workbench models list, "
+            "workbench prompts list); --prompt/--model can pick the others.",
             err=True,
         )
     if warnings.missing_variables:

@@ -393,8 +393,8 @@ class ExportedRun:
 def export_run_file(task: TaskContext, run_id: int, fmt: str, path: Path) -> ExportedRun:
     """Write run ``run_id`` to ``path`` as ``fmt`` and audit it (``eval_run.exported``).
 
-    Complete or not at all: a failure (``ExportFileError``) or a cancel (the window closing)
-    leaves no file, keeps an earlier one and appends no entry.
+    A failure while writing (``ExportFileError``) or a cancel (the window closing) leaves no
+    file, keeps an earlier one and appends no entry (see workbench.store.audited_export).
     """
     done = export_run_to_file(task.store, run_id, fmt, path, cancelled=lambda: task.cancelled)
     return ExportedRun(run_id, path, fmt, done.cells, done.sha256)
