@@ -198,3 +198,28 @@ def test_a_file_is_matched_to_its_entry_by_sha256_wherever_it_was_moved(
     assert audit_entries_for_file(store, moved, action="other.exported") == []
     moved.write_text(TEXT + "edited\n", encoding="utf-8")
     assert audit_entries_for_file(store, moved) == []
+
+
+def test_a_folder_that_can_be_written_but_not_read_still_takes_the_export(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "drop" / "out.csv"
+    target.parent.mkdir()
+    target.write_text("earlier", encoding="utf-8")
+    real_open = os.open
+
+    def no_read_access(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        # A mode 0333 drop folder, as a non-root user sees it (root may open anything).
+        if Path(path) == target.parent:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_read_access)
+
+    written = _export(store, target)
+
+    assert target.read_bytes() == TEXT.encode()  # it used to fail after the rename...
+    assert written.sha256 == _sha256(target)  # ...and delete both files
+    assert [e.payload_data["sha256"] for e in list_entries(store, action=ACTION)] == [
+        written.sha256
+    ]

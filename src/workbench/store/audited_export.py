@@ -114,6 +114,9 @@ def export_to_file(
     _remove_stale_parts(path)
     temporary = _part_path(path)
     renamed = False
+    # Opened before anything is renamed: a folder that can be written but not read (a drop
+    # folder) cannot be synced, and finding that out after the rename would cost the export.
+    folder = _open_folder(path.parent)
     try:
         with temporary.open("xb") as handle:
             details, sha256 = _write_digested(handle, write, cancelled)
@@ -124,13 +127,16 @@ def export_to_file(
             entry = _append(store, action, subject, details, str(path), sha256)
             os.replace(temporary, path)
             renamed = True
-            _sync_folder(path.parent)
+            _sync_folder(folder)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             (path if renamed else temporary).unlink()
         if isinstance(exc, OSError):
             raise ExportFileError(f"Could not write {path}: {exc.strerror or exc}.") from exc
         raise
+    finally:
+        if folder is not None:
+            os.close(folder)
     return AuditedExport(path, sha256, details, entry)
 
 
@@ -220,19 +226,28 @@ def _remove_stale_parts(path: Path) -> None:
                     os.unlink(entry.path)
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable. Windows cannot open a folder to sync it; some
-    file systems cannot sync one (EINVAL), and then there is nothing more to do."""
+def _open_folder(folder: Path) -> int | None:
+    """A descriptor to sync ``folder`` with, or None where it cannot be had: Windows cannot
+    open a folder, and a folder this user may write but not read cannot be opened either
+    (its renames are then as durable as the file system makes them on its own)."""
     if os.name == "nt":
+        return None
+    try:
+        return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None  # a missing folder fails where the file is written, with its own message
+
+
+def _sync_folder(descriptor: int | None) -> None:
+    """Make a rename in the folder behind ``descriptor`` durable; some file systems cannot
+    sync a folder (EINVAL), and then there is nothing more to do."""
+    if descriptor is None:
         return
-    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(descriptor)
     except OSError as exc:
         if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
             raise
-    finally:
-        os.close(descriptor)
 
 
 def _write_digested(
