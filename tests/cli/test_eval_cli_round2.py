@@ -141,7 +141,7 @@ def test_import_warns_about_missing_variables_and_cases_without_assertions(
     assert "not in the inventory" not in result.stderr
     assert as_json["unasserted_cases"] == ["bulb"]
     assert as_json["missing_variables"] == [
-        {"prompt": "support-reply@1", "case": "'bulb'", "variables": ["message"]}
+        {"prompt": "support-reply@1", "case": "bulb", "description": None, "variables": ["message"]}
     ]
 
 

@@ -15,6 +15,7 @@ import pytest
 from workbench.engine import GenerationRequest, LoadRequest
 from workbench.errors import EngineError
 from workbench.evals import (
+    MissingVariables,
     RunOptions,
     UnresolvedReferencesError,
     check_run,
@@ -112,7 +113,7 @@ def test_a_column_whose_every_cell_errored_has_no_pass_rate_and_fails_the_thresh
     assert summary.failing_columns == (("b", "m"),)
     assert summary.threshold_passed is False
     (reason,) = summary.threshold_failures
-    assert "b × m: no evaluated cell (every one of its 1 cells errored)" in reason
+    assert "b × m: no evaluated cell (its only cell errored)" in reason
     assert summary.to_dict()["threshold_failures"] == [reason]
 
 
@@ -304,7 +305,9 @@ def test_suite_warnings_name_missing_variables_and_cases_without_assertions(
     warnings = suite_warnings(eval_store, suite)
 
     assert warnings.unresolved == ("model 'nomodel' is not in the inventory",)
-    assert warnings.missing_variables == (("support-reply@1", "'two'", ("message",)),)
+    assert warnings.missing_variables == (
+        MissingVariables("support-reply@1", "two", "", ("message",)),
+    )
     assert warnings.unasserted_cases == ("one",)
     assert warnings.sentences[1:] == (
         "prompt support-reply@1, case 'two': missing variable message",

@@ -55,6 +55,7 @@ from workbench.evals import (
     save_suite,
     suite_warnings,
     summarize_run,
+    unused_judge,
 )
 from workbench.evals.errors import VARIABLES_HINT
 from workbench.store import Store
@@ -142,7 +143,14 @@ def run_cmd(
         repeat=repeat, judge=judge, threshold=threshold, tags=tags, prompts=prompts, models=models
     )
     stored = _suite(state.store, suite, options)
-    with _progress(quiet=as_json) as progress:
+    unused = unused_judge(stored.suite, options)
+    note = None
+    if unused is not None:
+        note = (
+            f"Note: judge {unused!r} (--judge) is unused: no case of this run has an assertion "
+            "that needs a judge (llm-rubric)."
+        )
+    with _progress(quiet=as_json, note=note) as progress:
         try:
             run = run_matrix(state.store, stored, options=options, progress=progress)
         except KeyboardInterrupt:
@@ -170,10 +178,12 @@ def resume_cmd(state: CliContext, run_id: int, force: bool, as_json: bool) -> No
 
 class _Progress:
     """A progress callback: a bar with ETA on a terminal, a line per 10% elsewhere. It
-    remembers the run it reported (``run_id``; None until the run is stored)."""
+    remembers the run it reported (``run_id``; None until the run is stored). ``note`` is
+    printed (even when quiet) once the run starts, that is once its references were checked."""
 
-    def __init__(self, *, quiet: bool) -> None:
+    def __init__(self, *, quiet: bool, note: str | None = None) -> None:
         self.quiet = quiet
+        self.note = note
         self.run_id: int | None = None
         self.bar: Any = None
         self._next_report = 0.0
@@ -181,6 +191,8 @@ class _Progress:
     def __call__(self, event: RunEvent) -> None:
         if isinstance(event, RunStarted):
             self.run_id = event.run_id
+            if self.note:
+                click.echo(self.note, err=True)
         if self.quiet:
             return
         if isinstance(event, RunStarted):
@@ -209,9 +221,9 @@ class _Progress:
 
 
 @contextlib.contextmanager
-def _progress(*, quiet: bool) -> Iterator[_Progress]:
+def _progress(*, quiet: bool, note: str | None = None) -> Iterator[_Progress]:
     """A :class:`_Progress` whose bar is closed however the run ends."""
-    progress = _Progress(quiet=quiet)
+    progress = _Progress(quiet=quiet, note=note)
     try:
         yield progress
     finally:
@@ -351,10 +363,16 @@ def _warn_unrunnable(ref: str, warnings: SuiteWarnings) -> None:
     """Say on stderr what keeps a just-stored suite from running as it is, and what to do."""
     for sentence in warnings.sentences:
         click.echo(f"Warning: suite {ref}: {sentence}", err=True)
-    if warnings.unresolved:
+    if warnings.unresolved_columns:
         click.echo(
             "Runs using those columns are refused until they exist (workbench models list, "
             "workbench prompts list); --prompt/--model can pick the others.",
+            err=True,
+        )
+    elif warnings.unresolved:  # only the judge
+        click.echo(
+            "Runs of cases that need a judge are refused until it exists (workbench models "
+            "list); --judge can name another.",
             err=True,
         )
     if warnings.missing_variables:
@@ -513,7 +531,7 @@ def export_cmd(state: CliContext, run_id: int, fmt: str, output: Path | None) ->
         export_run_to_stream(state.store, run_id, fmt, sys.stdout.buffer)
         return
     done = export_run_to_file(state.store, run_id, fmt, output)
-    click.echo(f"Wrote {done.cells} cells to {output} (sha256 {done.sha256})", err=True)
+    click.echo(f"Wrote {plural(done.cells, 'cell')} to {output} (sha256 {done.sha256})", err=True)
 
 
 @eval_group.command("replay")

@@ -21,6 +21,11 @@ def _num(value: float | None, fmt: str = ".2f") -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _rate(rate: float | None, low: float, high: float) -> str:
+    """``75% [41%-93%]``; ``-`` for a column with no evaluated cell (no rate, no interval)."""
+    return "-" if rate is None else f"{_pct(rate)} [{_pct(low)}-{_pct(high)}]"
+
+
 def pass_rates(summary: Any) -> str:
     columns = summary.get("columns", []) if isinstance(summary, dict) else []
     return " ".join(_pct(c.get("pass_rate")) for c in columns)
@@ -35,7 +40,7 @@ def format_run(run: EvalRun, summary: RunSummary) -> str:
         (
             c.label,
             f"{c.passed}/{c.evaluated}",
-            f"{_pct(c.pass_rate)} [{_pct(c.ci_low)}-{_pct(c.ci_high)}]",
+            _rate(c.pass_rate, c.ci_low, c.ci_high),
             _num(c.mean_score),
             _num(c.latency_s.median),
             _num(c.time_to_first_token_s.median),
@@ -64,7 +69,8 @@ def format_run(run: EvalRun, summary: RunSummary) -> str:
         for f in summary.flaky:
             lines.append(
                 f"  {f.prompt_id} × {f.model_id} / {labels.get(f.case_id, f.case_id)}: "
-                f"{f.passes} of {f.samples} samples pass, {f.distinct_outputs} distinct outputs"
+                f"{f.passes} of {f.samples} samples pass, "
+                f"{plural(f.distinct_outputs, 'distinct output')}"
             )
     if summary.n_errors:
         lines += [

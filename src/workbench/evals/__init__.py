@@ -62,11 +62,18 @@ from workbench.evals.promptfoo import (
     promptfoo_providers,
     read_promptfoo_config,
 )
-from workbench.evals.readiness import SuiteWarnings, suite_warnings
+from workbench.evals.readiness import MissingVariables, SuiteWarnings, suite_warnings
 from workbench.evals.records import CellResult, EvalRun, get_cell, get_run, list_cells, list_runs
 from workbench.evals.references import check_references, unresolved_references
 from workbench.evals.replay import ReplayResult, replay_cell
-from workbench.evals.runner import RunControl, RunOptions, check_run, resume_run, run_matrix
+from workbench.evals.runner import (
+    RunControl,
+    RunOptions,
+    check_run,
+    resume_run,
+    run_matrix,
+    unused_judge,
+)
 from workbench.evals.snapshot import RunSnapshot
 from workbench.evals.stats import mcnemar_exact, wilson_interval
 from workbench.evals.suite import Assertion, EvalCase, EvalSuite, ModelSpec, PromptSpec
@@ -106,6 +113,7 @@ __all__ = [
     "GradingResult",
     "JudgeVerdict",
     "MissingCaseVariablesError",
+    "MissingVariables",
     "ModelLoading",
     "ModelSpec",
     "PairedComparison",
@@ -169,6 +177,7 @@ __all__ = [
     "summarize_run",
     "summarize_snapshot",
     "unresolved_references",
+    "unused_judge",
     "version_evidence",
     "wilson_interval",
 ]

@@ -4,7 +4,12 @@ Rows stream from the store one at a time, so a run of 100,000 cells exports in c
 Each row names the prompt version (and its content hash), the model file's SHA-256, the case
 and its variables, the seed, the output, the grading and the measurements; JSONL rows add the
 full grading, the request and the replay fingerprint. An errored cell (not evaluated) has
-``pass`` and ``score`` null (empty in CSV); its ``status`` and ``error`` say why.
+``pass`` and ``score`` null (empty in CSV); its ``status`` and ``error`` say why. Its JSONL
+``grading`` is kept, in the same shape as every other row's, but with ``pass`` and ``score``
+null too (``reason`` holds the error; no components, no named scores): a reader of
+promptfoo's shape that looks only at ``grading.pass`` must not count it as a failure, and
+one that treats null as "no verdict" (as promptfoo does for a result without a grading)
+reads it right.
 
 :func:`export_run_to_file` (the desktop app and ``workbench eval export -o``) and
 :func:`export_run_to_stream` (``workbench eval export`` to standard output) append an
@@ -175,7 +180,7 @@ def _rows(store: Store, run_id: int, snapshot: RunSnapshot) -> Iterator[dict[str
             "error": cell.error,
             "fingerprint_sha256": sha256_hex(canonical_json(fingerprint)) if fingerprint else "",
             "finished_at": cell.finished_at,
-            "grading": dict(cell.grading),
+            "grading": cell.grading_dict(),  # pass and score null for an errored cell
             "request": dict(cell.request or {}),
             "fingerprint": fingerprint,
         }

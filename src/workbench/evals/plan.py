@@ -76,13 +76,24 @@ def missing_prompt_variables(
     prompts: Sequence[ResolvedPrompt], cases: Sequence[EvalCase]
 ) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """:func:`missing_variables` for these prompts and cases (defaults merged in)."""
+    return tuple(
+        (prompt, case_label(case.id, case.description), names)
+        for prompt, case, names in cases_missing_variables(prompts, cases)
+    )
+
+
+def cases_missing_variables(
+    prompts: Sequence[ResolvedPrompt], cases: Sequence[EvalCase]
+) -> tuple[tuple[str, EvalCase, tuple[str, ...]], ...]:
+    """``(prompt, case, names)`` as :func:`missing_prompt_variables` finds them, with the
+    case itself (its id and description) instead of its label."""
     found = []
     for prompt in prompts:
         for case in cases:
             try:
                 render_prompt(prompt.content, case.vars)
             except MissingVariableError as exc:
-                found.append((_prompt_label(prompt), _case_label(case), exc.names))
+                found.append((_prompt_label(prompt), case, exc.names))
             except WorkbenchError:
                 continue
     return tuple(found)
@@ -100,8 +111,9 @@ def _prompt_label(prompt: ResolvedPrompt) -> str:
     return prompt.resolved_ref or prompt.id
 
 
-def _case_label(case: EvalCase) -> str:
-    return f"{case.description!r} ({case.id})" if case.description else repr(case.id)
+def case_label(case_id: str, description: str = "") -> str:
+    """How messages name a case: ``'description' (id)``, or ``'id'`` without a description."""
+    return f"{description!r} ({case_id})" if description else repr(case_id)
 
 
 def plan_cells(snapshot: RunSnapshot) -> tuple[PlannedCell, ...]:

@@ -40,7 +40,8 @@ class CellResult:
 
     An errored cell (``status`` "error": the prompt could not render, the engine refused) is
     not an evaluation result: it is stored with ``passed`` False and ``score`` 0, but
-    :attr:`verdict` and :attr:`graded_score` are None, and every statistic leaves it out.
+    :attr:`verdict` and :attr:`graded_score` are None (``pass`` and ``score`` of
+    :meth:`grading_dict` too), and every statistic leaves it out.
     """
 
     id: int
@@ -95,13 +96,23 @@ class CellResult:
         """Build from a store row (full or light)."""
         return _row_reader(tuple(row))(tuple(row.values()))
 
+    def grading_dict(self) -> dict[str, Any]:
+        """The grading as a JSON-ready dict. An errored cell's is stored as a failure, but it
+        was never graded: its ``pass`` and ``score`` are null here (its ``reason``, the error,
+        is kept), as at the top level of :meth:`to_dict` and of an export row."""
+        data = dict(self.grading)
+        if not self.evaluated:
+            data["pass"] = None
+            data["score"] = None
+        return data
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``pass`` for promptfoo's name; ``pass`` and ``score`` null for
-        an errored cell)."""
+        an errored cell, in ``grading`` too)."""
         data = {k: v for k, v in self.__dict__.items() if k not in ("passed", "grading")}
         data["pass"] = self.verdict
         data["score"] = self.graded_score
-        data["grading"] = dict(self.grading)
+        data["grading"] = self.grading_dict()
         return data
 
 
@@ -287,6 +298,7 @@ def get_cell(store: Store, run_id: int, cell: str | int) -> CellResult:
             raise NotFoundError(f"No evaluation run {run_id}.")
         raise NotFoundError(
             f"Run {run_id} has no finished cell {cell} (it has {run['n_done']} of "
-            f"{run['n_cells']} cells, numbered 1 to {run['n_cells']} in 'eval show {run_id}')."
+            f"{run['n_cells']} cell{'' if run['n_cells'] == 1 else 's'}, numbered 1 to "
+            f"{run['n_cells']} in 'eval show {run_id}')."
         )
     return CellResult.from_row(row)

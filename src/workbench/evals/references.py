@@ -4,13 +4,16 @@ A suite names inventory models and stored prompt versions. A run from a file mus
 suite it cannot run, and a run must not start only to fail on the second unknown name after
 the first is fixed: :func:`unresolved_references` lists every model, judge and prompt reference
 that does not resolve, and :func:`check_references` refuses them all in one error that says what
-exists. A judge (given, the suite's, or by default its first model) is required only when a
-chosen case has an assertion that needs one (``llm-rubric``, negated or not).
+exists. A judge given for the run (``--judge``) is always checked, so that a mistyped name is
+refused even when no chosen case needs a judge; the suite's own judge (or by default its first
+model) is required only when a chosen case has an assertion that needs one (``llm-rubric``,
+negated or not).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal, NamedTuple
 
 from workbench.errors import WorkbenchError
 from workbench.evals.columns import choose_models, choose_prompts
@@ -20,6 +23,14 @@ from workbench.evals.suite import EvalSuite
 from workbench.inventory import list_models
 from workbench.prompts.service import get_version, list_prompts
 from workbench.store import Store
+
+
+class UnresolvedReference(NamedTuple):
+    """One reference that does not resolve: what it is (a column's ``model`` or ``prompt``, or
+    the ``judge``) and the sentence that says so."""
+
+    kind: Literal["model", "judge", "prompt"]
+    problem: str
 
 
 def unresolved_references(
@@ -32,25 +43,47 @@ def unresolved_references(
     tags: Sequence[str] = (),
 ) -> tuple[str, ...]:
     """What the run's columns (``prompts``/``models`` as for a run; empty: the suite's own)
-    and its judge (only if a case chosen by ``tags`` needs one) that this store does not
-    have, one sentence each."""
-    problems: list[str] = []
+    and its judge (``judge`` whenever given; the suite's only if a case chosen by ``tags``
+    needs one) that this store does not have, one sentence each."""
+    found = classify_unresolved_references(
+        store, suite, prompts=prompts, models=models, judge=judge, tags=tags
+    )
+    return tuple(reference.problem for reference in found)
+
+
+def classify_unresolved_references(
+    store: Store,
+    suite: EvalSuite,
+    *,
+    prompts: Sequence[str] = (),
+    models: Sequence[str] = (),
+    judge: str | None = None,
+    tags: Sequence[str] = (),
+) -> tuple[UnresolvedReference, ...]:
+    """:func:`unresolved_references`, each with its kind."""
+    problems: list[UnresolvedReference] = []
     registered = {model.name for model in list_models(store)}
     model_specs = choose_models(suite, models)
     for spec in model_specs:
         if spec.name not in registered:
-            problems.append(f"model {spec.name!r} is not in the inventory")
-    judge_model = judge_name(suite, chosen_cases(suite, tags), judge)
+            problems.append(
+                UnresolvedReference("model", f"model {spec.name!r} is not in the inventory")
+            )
+    judge_model = judge or judge_name(suite, chosen_cases(suite, tags), None)
     column_names = {name for spec in model_specs for name in (spec.id, spec.name)}
     if judge_model and judge_model not in column_names and judge_model not in registered:
-        problems.append(f"judge model {judge_model!r} is not in the inventory")
+        problems.append(
+            UnresolvedReference("judge", f"judge model {judge_model!r} is not in the inventory")
+        )
     for prompt in choose_prompts(suite, prompts):
         if prompt.ref is None:
             continue
         try:
             get_version(store, prompt.ref)
         except WorkbenchError as exc:  # not found, or a malformed reference
-            problems.append(f"prompt {prompt.ref!r}: {str(exc).rstrip('.')}")
+            problems.append(
+                UnresolvedReference("prompt", f"prompt {prompt.ref!r}: {str(exc).rstrip('.')}")
+            )
     return tuple(problems)
 
 

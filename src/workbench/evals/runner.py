@@ -38,7 +38,13 @@ from workbench.evals.library import StoredSuite, now_iso
 from workbench.evals.plan import check_variables, plan_cells
 from workbench.evals.records import EvalRun, get_run, list_cells
 from workbench.evals.references import check_references
-from workbench.evals.snapshot import ResolvedModel, RunSnapshot, resolve_suite
+from workbench.evals.snapshot import (
+    ResolvedModel,
+    RunSnapshot,
+    chosen_cases,
+    needs_judge,
+    resolve_suite,
+)
 from workbench.evals.suite import EvalSuite
 from workbench.evals.summary import summarize_snapshot
 from workbench.inventory import hash_file
@@ -154,6 +160,14 @@ def check_run(store: Store, suite: EvalSuite, options: RunOptions | None = None)
     would before storing anything: so that a suite that cannot run is not stored either."""
     draft = StoredSuite(0, suite.name, 0, suite.sha256, "", "", "", suite)
     _checked_snapshot(store, draft, options or RunOptions())
+
+
+def unused_judge(suite: EvalSuite, options: RunOptions) -> str | None:
+    """The judge ``options`` names when no case the run chooses needs one (it is checked,
+    but neither resolved nor loaded); None when none is named or a case needs it."""
+    if not options.judge or needs_judge(chosen_cases(suite, options.tags)):
+        return None
+    return options.judge
 
 
 def _checked_snapshot(store: Store, suite: StoredSuite, options: RunOptions) -> RunSnapshot:

@@ -11,8 +11,9 @@ counts as a fail); cells whose samples disagree are flagged flaky.
 An errored cell (the prompt could not render, the engine refused) is not an evaluation result:
 it is counted in its column's ``errors`` and left out of everything else (pass rates, Wilson
 intervals, mean scores, flaky samples, and McNemar pairs: a case whose samples all errored on
-either side is not compared). A column with no evaluated cell has no pass rate (None) and
-fails a threshold.
+either side is not compared). A column with no evaluated cell has no pass rate (None). A
+column with any errored cell does not meet a threshold, whatever its pass rate: what was not
+evaluated cannot be counted as reaching it.
 
 Everything is computed from stored cells, never from memory, so a resumed run and a run
 summarised again give the numbers its evidence supports.
@@ -139,7 +140,8 @@ class RunSummary:
 
     @property
     def threshold_passed(self) -> bool | None:
-        """Whether every column reached the threshold; None without a threshold."""
+        """Whether every column reached the threshold (and no cell errored); None without a
+        threshold."""
         return None if self.threshold is None else not self.failing_columns
 
     @property
@@ -194,7 +196,7 @@ def summarize_cells(
         failing = tuple(
             (s.prompt_id, s.model_id)
             for s in stats
-            if s.pass_rate is None or s.pass_rate < threshold
+            if s.errors or s.pass_rate is None or s.pass_rate < threshold
         )
     return RunSummary(
         stats, comparisons, find_flaky(cells), len(cells), threshold, failing,
@@ -204,11 +206,23 @@ def summarize_cells(
 
 def _threshold_failure(column: ColumnStats, threshold: float) -> str:
     if column.pass_rate is None:
-        why = (
-            f"every one of its {column.errors} cells errored" if column.errors else "it has no cell"
-        )
+        if not column.errors:
+            why = "it has no cell"
+        elif column.errors == 1:
+            why = "its only cell errored"
+        else:
+            why = f"every one of its {column.errors} cells errored"
         return f"{column.label}: no evaluated cell ({why}), so no pass rate to reach the threshold"
-    return f"{column.label}: pass rate {column.pass_rate:.0%} is below {threshold:.0%}"
+    reasons = []
+    if column.errors:
+        reasons.append(f"{column.errors} of {_cells(column.n)} errored (not evaluated)")
+    if column.pass_rate < threshold:
+        reasons.append(f"pass rate {column.pass_rate:.0%} is below {threshold:.0%}")
+    return f"{column.label}: {'; '.join(reasons)}"
+
+
+def _cells(count: int) -> str:
+    return f"{count} cell{'' if count == 1 else 's'}"
 
 
 def case_outcomes(cells: Sequence[CellResult]) -> dict[str, bool]:
