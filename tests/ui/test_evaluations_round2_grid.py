@@ -6,6 +6,7 @@ detail that follows a live cell."""
 from __future__ import annotations
 
 import dataclasses
+import tracemalloc
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -19,6 +20,7 @@ from workbench.evals import Assertion, CellResult, EvalCase, EvalRun, summarize_
 from workbench.ui.evals.cell_detail import CellDetailView, cell_html
 from workbench.ui.evals.detail_controller import DetailController
 from workbench.ui.evals.grid_panel import (
+    MEASURED_LABELS,
     NO_BASELINE,
     GridPanel,
     nothing_in_common_hint,
@@ -449,10 +451,33 @@ def test_a_cell_never_run_says_resume_runs_it(qtbot: Any) -> None:
 def test_the_row_header_measures_only_the_longest_labels(qtbot: Any) -> None:
     panel = GridPanel()
     qtbot.addWidget(panel)
-    cases = [EvalCase(f"c{i}", description="x" * (i % 90 + 1)) for i in range(20_000)]
+    n_rows = 20_000
+    cases = [EvalCase(f"c{i}", description="x" * (i % 90 + 1)) for i in range(n_rows)]
     panel.matrix.set_layout(rows_from_cases(cases), COLUMNS)
-    metrics = panel.grid.verticalHeader().fontMetrics()
+    header = panel.grid.verticalHeader()
+    metrics = header.fontMetrics()
     assert panel._row_header_natural >= metrics.horizontalAdvance("x" * 90)
+
+    measured: list[str] = []
+
+    class MetricsSpy:
+        def horizontalAdvance(self, text: str) -> int:
+            measured.append(text)
+            return metrics.horizontalAdvance(text)
+
+    header.fontMetrics = MetricsSpy  # type: ignore[method-assign]
+    tracemalloc.start()
+    try:
+        panel._measure_row_header()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Only a few labels are measured, and they are picked without holding every label at
+    # once: a full sort (a list of all 20,000 labels, and of their keys) needs far more than
+    # a pointer per row; picking the longest few streams them in a few kilobytes.
+    assert 0 < len(measured) <= MEASURED_LABELS
+    assert max(map(len, measured)) == 90
+    assert peak < 8 * n_rows, f"measuring the row header held {peak} bytes"
 
 
 def test_a_column_whose_every_cell_errored_shows_no_interval() -> None:

@@ -110,11 +110,15 @@ def flaky_note(selection: CellSelection) -> str:
     errors = len(selection.samples) - len(samples)
     passes = sum(cell.passed for cell in samples)
     outputs = len({cell.output for cell in samples})
-    text = f"{passes} of {len(samples)} samples passed, {outputs} different outputs"
+    different = f"{outputs} different outputs"
+    if outputs == 1:
+        different = "the same output" if len(samples) > 1 else "1 output"
+    text = f"{passes} of {len(samples)} samples passed, {different}"
     if errors:
         text += f", {errors} errored (not evaluated)"
-    if len(samples) < selection.n_repeats:
-        text += f" ({selection.n_repeats - len(samples)} not run)"
+    # An errored sample ran (it is not evaluated): only repeats with no sample are "not run".
+    if len(selection.samples) < selection.n_repeats:
+        text += f" ({selection.n_repeats - len(selection.samples)} not run)"
     return f"Flaky: {text}" if selection.flaky else text
 
 

@@ -69,6 +69,11 @@ def comparison_row(
     ]
 
 
+def _outputs(distinct: int) -> str:
+    """``2 different outputs``; ``the same output`` (a judge can disagree with itself)."""
+    return "the same output" if distinct == 1 else f"{distinct} different outputs"
+
+
 def flaky_text(flaky: Sequence[FlakyCell], case_labels: Mapping[str, str] | None = None) -> str:
     """One line per flaky cell (the first few), or that there are none: the case named by
     ``case_labels`` (its description, as the grid's rows name it; else its id)."""
@@ -79,7 +84,7 @@ def flaky_text(flaky: Sequence[FlakyCell], case_labels: Mapping[str, str] | None
         html.escape(
             f"{case_labels.get(cell.case_id, cell.case_id)} · {cell.prompt_id} × "
             f"{cell.model_id}: passed {cell.passes} of {cell.samples} samples, "
-            f"{cell.distinct_outputs} different outputs"
+            f"{_outputs(cell.distinct_outputs)}"
         )
         for cell in flaky[:MAX_FLAKY_LISTED]
     ]

@@ -51,7 +51,7 @@ from workbench.ui.evals.matrix_model import (
 ALL_TAGS = "All tags"
 NO_BASELINE = "No baseline"
 NO_RUN_HINT = "Pick a run, or press Run suite… (Ctrl+R)"
-NO_FAILURES_HINT = "No failures"
+NO_FAILURES_HINT = "No failing or errored cells"
 #: The narrowest a column gets before the grid scrolls sideways instead.
 MIN_COLUMN_WIDTH = 120
 #: The row header (case names) takes at most this share of the grid's width, and this much.
@@ -120,8 +120,12 @@ class ElidingComboBox(QComboBox):
         super().showPopup()
 
 
-def no_regressions_hint(baseline: int) -> str:
-    """The grid's hint when nothing regressed against run ``baseline``."""
+def no_regressions_hint(baseline: int, errored: int = 0) -> str:
+    """The grid's hint when nothing regressed against run ``baseline`` (``errored``: matched
+    cells that errored in either run, never evaluated, so neither regressed nor not)."""
+    if errored:
+        cells = "1 cell" if errored == 1 else f"{errored} cells"
+        return f"No regressions against run #{baseline}; {cells} errored (not evaluated)"
     return f"No regressions against run #{baseline}"
 
 
@@ -150,6 +154,7 @@ class GridPanel(QWidget):
         self._shown_run: int | None = None
         self._shown_suite: str | None = None
         self._unrelated: int | None = None  # a baseline with no cell in common
+        self._errored = 0  # matched cells that errored against the baseline (not evaluated)
         self.matrix = MatrixModel(self)
         self.matrix.set_executing(False)
         self.filter = MatrixFilter(self)
@@ -189,7 +194,9 @@ class GridPanel(QWidget):
             signal.connect(self._update_hint)
         self.matrix.modelReset.connect(self._on_matrix_model_reset)
         self.failures_only = QCheckBox("Failures only")
-        self.failures_only.setToolTip("Show only the cases with a failing cell")
+        self.failures_only.setToolTip(
+            "Show only the cases with a failing or errored (not evaluated) cell"
+        )
         self.failures_only.toggled.connect(self._on_failures_only_toggled)
         self.tag_box = QComboBox()
         self.tag_box.setObjectName("evalTagFilter")
@@ -320,9 +327,11 @@ class GridPanel(QWidget):
         if any(cell.case_id == case_id and cell.column in near for cell in cells):
             self._select(current)
 
-    def show_regressed(self, case_ids: frozenset[str] | None) -> None:
-        """Keep only these cases (those regressed against the chosen baseline); None: all."""
+    def show_regressed(self, case_ids: frozenset[str] | None, *, errored: int = 0) -> None:
+        """Keep only these cases (those regressed against the chosen baseline); None: all.
+        ``errored``: the matched cells that errored in either run, said when none is kept."""
         self._unrelated = None
+        self._errored = errored if case_ids is not None else 0
         self.filter.set_regressed(case_ids)
         self._update_hint()
 
@@ -374,7 +383,7 @@ class GridPanel(QWidget):
                 if self._unrelated == baseline:
                     text = nothing_in_common_hint(baseline)
                 else:
-                    text = no_regressions_hint(baseline)
+                    text = no_regressions_hint(baseline, self._errored)
             elif self.failures_only.isChecked():
                 text = NO_FAILURES_HINT
             else:

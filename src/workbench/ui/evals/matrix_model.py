@@ -72,6 +72,7 @@ class MatrixData:
     row_of: dict[str, int] = field(default_factory=dict)
     column_of: dict[Column, int] = field(default_factory=dict)
     cells: dict[tuple[int, int], list[CellResult]] = field(default_factory=dict)
+    #: The rows with a sample that failed or errored ("Failures only" keeps them).
     failing_rows: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -92,9 +93,24 @@ class MatrixData:
             bucket[:] = [c for c in bucket if c.key != cell.key]
             bucket.append(cell)
             bucket.sort(key=lambda c: c.repeat)
-        if not cell.passed:
+        if not_passing(cell):
             self.failing_rows.add(row)
+        elif row in self.failing_rows and bucket is not None:
+            # A sample replaced by one that passes (a resumed or replayed cell, say): the
+            # row stays only while another of its samples fails or errored.
+            self._recheck_row(row)
         return row, column
+
+    def _recheck_row(self, row: int) -> None:
+        for column in range(len(self.columns)):
+            if any(not_passing(cell) for cell in self.cells.get((row, column), ())):
+                return
+        self.failing_rows.discard(row)
+
+
+def not_passing(cell: CellResult) -> bool:
+    """Whether ``cell`` failed or errored (an errored cell was never evaluated)."""
+    return cell.status == "error" or not cell.passed
 
 
 def build_matrix(
@@ -182,7 +198,7 @@ class MatrixModel(QAbstractTableModel):
         return list(self._data.cells.get((index.row(), index.column()), ()))
 
     def row_failed(self, row: int) -> bool:
-        """Whether any finished cell of this row failed."""
+        """Whether any finished cell of this row failed or errored."""
         return row in self._data.failing_rows
 
     def row_label(self, row: int) -> str:
@@ -316,7 +332,8 @@ def _color(cells: Sequence[CellResult]) -> QColor:
 
 
 class MatrixFilter(QSortFilterProxyModel):
-    """Hides rows: those without a failure (``failures_only``) or without ``tag``."""
+    """Hides rows: those without a failing or errored cell (``failures_only``) or without
+    ``tag``."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -325,7 +342,7 @@ class MatrixFilter(QSortFilterProxyModel):
         self._regressed: frozenset[str] | None = None
 
     def set_failures_only(self, on: bool) -> None:
-        """Show only cases with a failing cell."""
+        """Show only cases with a failing or errored cell."""
         self.beginFilterChange()
         self._failures_only = on
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)

@@ -1,7 +1,12 @@
 """The Evaluations page's "Regressions vs" filter: when a baseline run is chosen in the
 :class:`~workbench.ui.evals.grid_panel.GridPanel`, the shown run is compared with it in the
-background and the grid keeps only the cases that passed in the baseline and fail now (saying
-so in its middle when there are none).
+background and the grid keeps only the cases that passed in the baseline and fail now, or
+error now (saying so in its middle when there are none).
+
+A matched cell that errored in either run was never evaluated there: it is neither regressed
+nor fixed, and the verdict counts it apart ("…, 3 errored (not evaluated)"), so a run whose
+every cell errored never reads as "0 cells regressed". A case that passed in the baseline and
+errors now is kept by the filter all the same: it no longer passes.
 
 Two runs with no cell in common (another suite, other columns) have nothing to compare: that
 is said ("Run #3 has nothing in common with this run"), in the status line and in the grid's
@@ -18,9 +23,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.evals import compare_runs
+from workbench.evals import compare_runs, list_cells
 from workbench.ui.evals.grid_panel import GridPanel, nothing_in_common_hint
-from workbench.ui.evals.tasks import Regressions
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -30,10 +34,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Regressions:
+    """The cases of run B whose verdict went from pass to fail (or to an error) since run A,
+    and how many cells regressed and were fixed."""
+
+    run_a: int
+    run_b: int
+    case_ids: frozenset[str]
+    n_regressed: int
+    n_fixed: int
+
+
+@dataclass(frozen=True)
 class BaselineRegressions(Regressions):
-    """:class:`Regressions` with the number of cells the two runs have in common."""
+    """:class:`Regressions` with the number of cells the two runs have in common, and of
+    those that errored in either run (not evaluated: neither regressed nor fixed)."""
 
     matched: int
+    n_errored: int = 0
 
     @property
     def nothing_in_common(self) -> bool:
@@ -44,9 +62,21 @@ class BaselineRegressions(Regressions):
 def find_baseline_regressions(task: TaskContext, run_a: int, run_b: int) -> BaselineRegressions:
     """Compare run B against the baseline run A (on a worker)."""
     comparison = compare_runs(task.store, run_a, run_b)
-    cases = frozenset(change.case_id for change in comparison.regressed)
+    cases = {change.case_id for change in comparison.regressed}
+    broken = [c for c in comparison.errored if c.status_a != "error" and c.status_b == "error"]
+    if broken:  # a case that passed in the baseline and errors now no longer passes
+        passed_a = {
+            cell.number for cell in list_cells(task.store, run_a, light=True) if cell.verdict
+        }
+        cases.update(change.case_id for change in broken if change.number_a in passed_a)
     return BaselineRegressions(
-        run_a, run_b, cases, len(comparison.regressed), len(comparison.fixed), comparison.matched
+        run_a,
+        run_b,
+        frozenset(cases),
+        len(comparison.regressed),
+        len(comparison.fixed),
+        comparison.matched,
+        len(comparison.errored),
     )
 
 
@@ -57,9 +87,10 @@ def nothing_in_common_text(baseline: int) -> str:
 
 def verdict_text(found: BaselineRegressions) -> str:
     """What the status line says about a comparison with cells in common."""
+    errored = f", {found.n_errored} errored (not evaluated)" if found.n_errored else ""
     return (
         f"Against run #{found.run_a} ({found.matched} cells in common): "
-        f"{found.n_regressed} cells regressed, {found.n_fixed} fixed."
+        f"{found.n_regressed} cells regressed, {found.n_fixed} fixed{errored}."
     )
 
 
@@ -107,6 +138,6 @@ class RegressionsController(QObject):
             self.grid_panel.show_nothing_in_common(found.run_a)
             self.status_changed.emit(nothing_in_common_text(found.run_a))
         else:
-            self.grid_panel.show_regressed(found.case_ids)
+            self.grid_panel.show_regressed(found.case_ids, errored=found.n_errored)
             self.status_changed.emit(verdict_text(found))
         self.regressions_found.emit(found)

@@ -83,10 +83,10 @@ HEADER_TIPS = (
     "prompt × model",
     "Distinct cases, and the samples they gave when a case ran more than once (repeats)",
     "Samples that passed (with repeats, each sample of a case counts)",
-    "Samples whose generation failed",
-    "Samples that passed, of those that ran",
+    "Samples that errored (not evaluated): left out of the pass rate, counted here",
+    "Samples that passed, of those evaluated (errored samples are left out: see Errors)",
     "Wilson 95% interval of the pass rate",
-    "Mean score of the samples",
+    "Mean score of the evaluated samples",
     "Median time per sample, seconds",
     "Median tokens per second",
 )
@@ -336,9 +336,10 @@ class SummaryPanel(QWidget):
         )
         self.warnings.setVisible(bool(text))
         self.warnings.setToolTip(
-            "The statistics count every sample that ran. A case without assertions passes "
+            "The statistics count every evaluated sample. A case without assertions passes "
             "whenever the model answers; a cell that errored (the prompt could not be "
-            "rendered, or the engine refused it) was never evaluated."
+            "rendered, or the engine refused it) was never evaluated: it is left out of the "
+            "pass rates and intervals and counted apart, under Errors."
         )
         wanted = {cell.case_id for cell in summary.flaky[:MAX_FLAKY_LISTED]}
         case_labels = {c.id: c.label for c in self._cases if c.id in wanted} if wanted else {}

@@ -23,7 +23,6 @@ from workbench.evals import (
     RunStarted,
     StoredSuite,
     SuiteSummary,
-    compare_runs,
     export_run_to_file,
     get_cell,
     get_run,
@@ -408,22 +407,3 @@ def replay_stored_cell(
     control = RunControl()
     task.on_cancel(control.cancel)
     return replay_cell(task.store, run_id, number, hosts=hosts, control=control)
-
-
-@dataclass(frozen=True)
-class Regressions:
-    """The cases of run B whose verdict went from pass to fail since run A, and how many were
-    fixed."""
-
-    run_a: int
-    run_b: int
-    case_ids: frozenset[str]
-    n_regressed: int
-    n_fixed: int
-
-
-def find_regressions(task: TaskContext, run_a: int, run_b: int) -> Regressions:
-    """Compare run B against the baseline run A."""
-    comparison = compare_runs(task.store, run_a, run_b)
-    cases = frozenset(change.case_id for change in comparison.regressed)
-    return Regressions(run_a, run_b, cases, len(comparison.regressed), len(comparison.fixed))

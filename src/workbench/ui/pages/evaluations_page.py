@@ -75,7 +75,9 @@ class EvaluationsPage(QWidget):
         self._wanted_run_id: int | None = None
         self.threshold: float | None = None
         self._loaded_once = False
-        self._select_after_refresh: str | None = None
+        # The suite to select once the library read asked for it (its request number, below)
+        # or a later one answers: an older read answering first knows nothing of it.
+        self._select_after_refresh: tuple[int, str] | None = None
         # Bumped by every refresh: reads can overlap, and an answer older than the one shown
         # is dropped (an earlier read finishing last would put stale lines back: a finished
         # run "running" again). One answered before a later one still shows meanwhile.
@@ -180,11 +182,14 @@ class EvaluationsPage(QWidget):
             self._loaded_once = True
             self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, *, select: str | None = None) -> None:
         """Read the stored suites and runs again (an earlier read still under way is dropped
-        should it answer after this one)."""
+        should it answer after this one); ``select``: the suite to select once this read, or a
+        later one, answers."""
         self._library_request += 1
         request = self._library_request
+        if select is not None:
+            self._select_after_refresh = (request, select)
         self.context.run(
             read_library,
             parent=self,
@@ -274,7 +279,10 @@ class EvaluationsPage(QWidget):
         if request < self._library_shown:
             return  # a later read has answered already: this one is stale
         self._library_shown = request
-        wanted, self._select_after_refresh = self._select_after_refresh, None
+        wanted = None
+        if self._select_after_refresh is not None and request >= self._select_after_refresh[0]:
+            wanted = self._select_after_refresh[1]
+            self._select_after_refresh = None
         self.library.set_library(library, self._wanted_run_id, wanted)
         self.grid_panel.set_baselines(library.runs)
         editing, version = self.editor.editing_suite, self.editor.editing_version
@@ -284,16 +292,14 @@ class EvaluationsPage(QWidget):
         self.library_loaded.emit()
 
     def _on_library_actions_suite_imported(self, name: str) -> None:
-        self._select_after_refresh = name
-        self.refresh()
+        self.refresh(select=name)
         self.editor.suite_stored(name)  # a new version of the suite the tab shows
         self.suite_imported.emit(name)
 
     def _on_library_actions_suite_created(self, stored: StoredSuite) -> None:
         # Selected after the refresh, so the Suite tab follows, unless it holds edits of
         # another suite: those are never dropped, and the status line says so.
-        self._select_after_refresh = stored.name
-        self.refresh()
+        self.refresh(select=stored.name)
         if self.editor.dirty:
             edited = self.editor.editing_suite
             self.status.setText(f"Created {stored.ref}. Save or Revert {edited} to edit it.")
