@@ -10,7 +10,8 @@ default) in a real SQLite file, then measures what opening and filtering it cost
   same columns fetched with a raw ``sqlite3`` cursor in the same process (the ratio says what
   building the value objects adds);
 - the worker thread's work the page hands off: placing every cell in the grid's data
-  (``build_matrix``) and the statistics (``summarize_cells``);
+  (``build_matrix``) and the statistics (the panel's ``summarize``: the core's summary and each
+  column's distinct cases);
 - the GUI thread's work, each step timed alone with the grid shown (offscreen unless
   QT_QPA_PLATFORM says otherwise): swapping the grid's data in, showing the statistics,
   each filter (failures only, a tag, both off again), and painting the visible part.
@@ -110,7 +111,7 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from PySide6.QtWidgets import QApplication, QTableView
 
-    from workbench.evals import EvalCase, list_cells, summarize_cells
+    from workbench.evals import EvalCase, list_cells
     from workbench.store import open_store
     from workbench.ui.evals.matrix_model import (
         MatrixFilter,
@@ -118,7 +119,7 @@ def main() -> int:
         build_matrix,
         rows_from_cases,
     )
-    from workbench.ui.evals.summary_panel import SummaryPanel
+    from workbench.ui.evals.summary_panel import SummaryPanel, summarize
     from workbench.ui.qt_compat import guard_singletons
 
     guard_singletons()
@@ -161,7 +162,8 @@ def main() -> int:
             lambda: build_matrix(rows_from_cases(cases), columns, cells)
         )
         figures["worker_statistics_ms"], summary_value = _timed(
-            lambda: summarize_cells(cells, columns, threshold=0.8)
+            # As the page does: the cases without assertions come from the run's snapshot.
+            lambda: summarize(cells, columns, 0.8, unasserted=())
         )
 
         def open_grid() -> None:
