@@ -252,7 +252,7 @@ def test_a_verdict_counts_the_cells_in_common_and_no_baseline_clears_it(qtbot: A
     assert said[-1] == "Comparing with run #2…"
     found = BaselineRegressions(2, 4, frozenset({"ccae435a9cc"}), 1, 0, matched=4)
     controller._on_regressions_found(found)
-    assert said[-1] == "Against run #2 (4 cells in common): 1 cells regressed, 0 fixed."
+    assert said[-1] == "Against run #2 (4 cells in common): 1 cell regressed, 0 fixed."
     assert panel.filter.rowCount() == 1
 
     panel.baseline_box.setCurrentIndex(0)

@@ -21,7 +21,6 @@ from workbench.cli.eval_text import (
     format_matrix,
     format_run,
     pass_rates,
-    plural,
 )
 from workbench.cli.formatting import format_table
 from workbench.evals import (
@@ -59,6 +58,7 @@ from workbench.evals import (
 )
 from workbench.evals.errors import VARIABLES_HINT
 from workbench.store import Store
+from workbench.wording import plural
 
 EXIT_THRESHOLD_FAILED = 1
 EXIT_CELL_ERRORS = 3

@@ -11,6 +11,7 @@ from typing import Any
 from workbench.cli.formatting import format_table
 from workbench.evals import CellChange, CellResult, EvalRun, RunComparison, RunSummary
 from workbench.evals.snapshot import RunSnapshot
+from workbench.wording import plural
 
 
 def _pct(value: float | None) -> str:
@@ -273,8 +274,3 @@ def _format_nothing_in_common(
         )
     lines.append("Compare runs of the same suite, or runs with one column each.")
     return "\n".join(lines)
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 cell``, ``2 cells``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.evals import compare_runs, list_cells
 from workbench.ui.evals.grid_panel import GridPanel, nothing_in_common_hint
+from workbench.wording import plural
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -89,8 +90,8 @@ def verdict_text(found: BaselineRegressions) -> str:
     """What the status line says about a comparison with cells in common."""
     errored = f", {found.n_errored} errored (not evaluated)" if found.n_errored else ""
     return (
-        f"Against run #{found.run_a} ({found.matched} cells in common): "
-        f"{found.n_regressed} cells regressed, {found.n_fixed} fixed{errored}."
+        f"Against run #{found.run_a} ({plural(found.matched, 'cell')} in common): "
+        f"{plural(found.n_regressed, 'cell')} regressed, {found.n_fixed} fixed{errored}."
     )
 
 

@@ -31,15 +31,11 @@ from PySide6.QtWidgets import (
 from workbench.evals import EvalSuite, PromptSpec, RunOptions
 from workbench.ui.evals.tasks import RunChoices, VariableGap, case_tag_index, gaps_line
 from workbench.ui.prompts.colors import error_color
+from workbench.wording import plural
 
 MAX_REPEAT = 100  # the suite format's own limit
 #: The role holding the value a checked item contributes to RunOptions; headers have none.
 ChoiceRole = Qt.ItemDataRole.UserRole + 1
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 prompt``, ``2 prompts``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def cell_count_line(prompts: int, models: int, cases: int, repeats: int) -> str:

@@ -33,7 +33,6 @@ from workbench.ui.error_dialogs import report_exception
 from workbench.ui.evals.assertions_dialog import AssertionsDialog
 from workbench.ui.evals.cases_model import save_problem
 from workbench.ui.evals.cases_panel import CasesPanel
-from workbench.ui.evals.run_dialog import plural
 from workbench.ui.evals.suite_settings import SuiteSettingsForm
 from workbench.ui.evals.suite_tasks import (
     ImportedCases,
@@ -45,6 +44,7 @@ from workbench.ui.evals.suite_tasks import (
     save_suite_edit,
 )
 from workbench.ui.prompts.colors import error_color
+from workbench.wording import plural
 
 if TYPE_CHECKING:
     from workbench.ui.context import AppContext
