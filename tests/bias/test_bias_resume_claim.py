@@ -3,15 +3,13 @@ finished) the run after this one's busy check wins, and the run is left to it.""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+import worker_claims
 
 from workbench.bias import (
     BiasRun,
@@ -25,21 +23,15 @@ from workbench.bias import (
 from workbench.bias import runner as bias_runner
 from workbench.store import Store, open_store
 from workbench.store.audit import list_entries, verify_chain
-from workbench.workers import current_worker, process_start_time
+from workbench.workers import current_worker
 
 MODEL = {"model_name": "scripted", "model_sha256": "ab" * 32}
 SHA = MODEL["model_sha256"]
 DECISIONS = Selection(families=("decision",))
 
 
-@pytest.fixture
-def rival() -> Iterator[dict[str, Any]]:
-    """The identity of another live process on this machine (a child that sleeps)."""
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    started = process_start_time(child.pid)
-    yield {**current_worker(), "pid": child.pid, "started": started}
-    child.kill()
-    child.wait()
+rival = worker_claims.rival  # the fixture: another live process's identity
+claim_from_another_connection = partial(worker_claims.claim_run, table="bias_runs")
 
 
 def cancelled_run(store: Store, small_set: Any, scripted: Any) -> int:
@@ -64,18 +56,6 @@ def after_busy_check(monkeypatch: pytest.MonkeyPatch, act: Callable[[], None]) -
             act()
 
     monkeypatch.setattr(bias_runner, "check_not_busy", check_not_busy)
-
-
-def claim_from_another_connection(path: Path, run_id: int, worker: dict[str, Any]) -> None:
-    """What a second process's resume writes when it claims the run."""
-    conn = sqlite3.connect(path, isolation_level=None, timeout=10)
-    try:
-        conn.execute(
-            "UPDATE bias_runs SET status = 'running', worker = ? WHERE id = ?",
-            (json.dumps(worker), run_id),
-        )
-    finally:
-        conn.close()
 
 
 def resumed_entries(store: Store, run_id: int) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
+from cli_runs import ok, write_suite
 
 from workbench.errors import EngineError
 
@@ -29,18 +29,9 @@ SUITE = textwrap.dedent(
 )
 
 
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
 def write(tmp_path: Path, text: str = SUITE, name: str = "suite.yaml", **replace: str) -> Path:
-    for old, new in replace.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+    """:func:`cli_runs.write_suite`, this module's suite by default."""
+    return write_suite(tmp_path, text, name, **replace)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from click.testing import Result
+from cli_runs import ok, write_suite
 
 from workbench.errors import EngineError
 
@@ -31,12 +31,8 @@ SUITE = textwrap.dedent(
 
 
 def write(tmp_path: Path, text: str = SUITE, **replace: str) -> Path:
-    for old, new in replace.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / "suite.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    """:func:`cli_runs.write_suite`, this module's suite by default, as suite.yaml."""
+    return write_suite(tmp_path, text, **replace)
 
 
 def answering(*refused: str) -> Callable[[str], str]:
@@ -48,11 +44,6 @@ def answering(*refused: str) -> Callable[[str], str]:
         return f"Hello, {message}"
 
     return reply
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, result.output
-    return result.stdout
 
 
 # -- 1. errored cells fail the threshold ------------------------------------------------------

@@ -3,16 +3,14 @@ the run while this one was checking the model files wins, and the run is left to
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 import textwrap
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+import worker_claims
 
 from workbench.evals import (
     CellFinished,
@@ -27,7 +25,7 @@ from workbench.evals import runner as eval_runner
 from workbench.evals.snapshot import ResolvedModel
 from workbench.store import Store, open_store
 from workbench.store.audit import list_entries, verify_chain
-from workbench.workers import current_worker, process_start_time
+from workbench.workers import current_worker
 
 FakeWorld = Any  # the scripted model world of conftest.py (conftest cannot be imported)
 
@@ -45,14 +43,8 @@ SUITE = """\
     """
 
 
-@pytest.fixture
-def rival() -> Iterator[dict[str, Any]]:
-    """The identity of another live process on this machine (a child that sleeps)."""
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    started = process_start_time(child.pid)
-    yield {**current_worker(), "pid": child.pid, "started": started}
-    child.kill()
-    child.wait()
+rival = worker_claims.rival  # the fixture: another live process's identity
+claim_from_another_connection = partial(worker_claims.claim_run, table="eval_runs")
 
 
 def cancelled_run(store: Store, world: FakeWorld) -> int:
@@ -63,18 +55,6 @@ def cancelled_run(store: Store, world: FakeWorld) -> int:
                      progress=lambda e: not isinstance(e, CellFinished))  # fmt: skip
     assert (run.status, run.n_done, run.n_cells) == ("cancelled", 1, 3)
     return run.id
-
-
-def claim_from_another_connection(path: Path, run_id: int, worker: dict[str, Any]) -> None:
-    """What a second process's resume writes when it claims the run."""
-    conn = sqlite3.connect(path, isolation_level=None, timeout=10)
-    try:
-        conn.execute(
-            "UPDATE eval_runs SET status = 'running', worker = ? WHERE id = ?",
-            (json.dumps(worker), run_id),
-        )
-    finally:
-        conn.close()
 
 
 def during_model_checks(monkeypatch: pytest.MonkeyPatch, act: Any) -> None:

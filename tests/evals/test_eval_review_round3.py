@@ -10,9 +10,8 @@ import textwrap
 from typing import Any
 
 import pytest
+from scripted_hosts import refusing
 
-from workbench.engine import GenerationRequest, LoadRequest
-from workbench.errors import EngineError
 from workbench.evals import (
     MissingVariables,
     RunOptions,
@@ -49,18 +48,6 @@ def cell(case: str, *, passed: bool = True, error: bool = False) -> CellResult:
         tokens_per_second=None, total_seconds=None, finish_reason=None,
         error="refused" if error else None, finished_at="",
     )  # fmt: skip
-
-
-def refusing(*messages: str) -> Any:
-    """A responder that refuses (EngineError) the given messages and answers 'good' else."""
-
-    def answer(request: GenerationRequest, loaded: LoadRequest) -> str:
-        message = request.messages[-1].content.split()[-1]
-        if message in messages:
-            raise EngineError(f"the engine refused {message}")
-        return "good"
-
-    return answer
 
 
 SUITE = textwrap.dedent(

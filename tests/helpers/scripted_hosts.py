@@ -34,7 +34,7 @@ from workbench.engine import (
     ScoreResult,
     ScoringCancelledError,
 )
-from workbench.errors import ModelHostCrashedError
+from workbench.errors import EngineError, ModelHostCrashedError
 
 Responder = Callable[[GenerationRequest, LoadRequest], str]
 LogProb = Callable[[str, str], float]  # (prompt, continuation) -> its log-probability
@@ -55,6 +55,19 @@ def echo(request: GenerationRequest, loaded: LoadRequest) -> str:
 def role_lines(request: GenerationRequest) -> str:
     """The default chat template: one 'role: content' line per message (or the raw prompt)."""
     return "\n".join(f"{m.role}: {m.content}" for m in request.messages) or (request.prompt or "")
+
+
+def refusing(*messages: str) -> Responder:
+    """A responder that refuses (EngineError) the given messages and answers 'good' else; the
+    message is the last word of the last message."""
+
+    def answer(request: GenerationRequest, loaded: LoadRequest) -> str:
+        message = request.messages[-1].content.split()[-1]
+        if message in messages:
+            raise EngineError(f"the engine refused {message}")
+        return "good"
+
+    return answer
 
 
 def judge_passes(p: float) -> LogProb:

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from eval_values import make_cell
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from workbench.evals import CellResult, EvalCase
+from workbench.evals import EvalCase
 from workbench.ui.evals.cell_detail import CellDetailView, CellSelection, word_diff_html
 from workbench.ui.evals.column_fit import share_width
 from workbench.ui.evals.eval_colors import detail_colors
@@ -26,61 +27,6 @@ from workbench.ui.evals.grid_panel import (
 from workbench.ui.evals.matrix_model import NOT_RUN_TEXT, QUEUED_TEXT, rows_from_cases
 from workbench.ui.evals.summary_panel import SummaryPanel
 from workbench.ui.theme import apply_theme
-
-
-def make_cell(
-    case_id: str,
-    prompt_id: str = "p1",
-    model_id: str = "m1",
-    *,
-    passed: bool = True,
-    output: str = "Replace the bulb.",
-    number: int = 1,
-    repeat: int = 0,
-    rendered_prompt: str | None = "User: my lamp flickers",
-) -> CellResult:
-    """A finished cell as the runner stores it."""
-    return CellResult(
-        id=number,
-        run_id=1,
-        number=number,
-        key=f"{prompt_id}|{model_id}|{case_id}|{repeat}",
-        prompt_id=prompt_id,
-        model_id=model_id,
-        case_id=case_id,
-        repeat=repeat,
-        seed=7,
-        status="ok",
-        output=output,
-        passed=passed,
-        score=1.0 if passed else 0.0,
-        reason="All assertions passed" if passed else "Expected output to contain 'bulb'",
-        grading={
-            "pass": passed,
-            "score": 1.0 if passed else 0.0,
-            "reason": "",
-            "named_scores": {},
-            "components": [
-                {
-                    "pass": passed,
-                    "score": 1.0 if passed else 0.0,
-                    "reason": "Found 'bulb'" if passed else "Expected output to contain 'bulb'",
-                    "assertion": {"type": "icontains", "value": "bulb"},
-                    "details": {},
-                }
-            ],
-        },
-        prompt_tokens=12,
-        completion_tokens=20,
-        time_to_first_token_s=0.05,
-        tokens_per_second=88.5,
-        total_seconds=0.31,
-        finish_reason="stop",
-        error=None,
-        finished_at="2026-01-01T00:00:00Z",
-        rendered_prompt=rendered_prompt,
-    )
-
 
 COLUMNS = [
     ("support-reply@1", "smollm2-135m-instruct"),

@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import eval_pages
 import pytest
+from eval_pages import RUN_TIMEOUT_MS, TIMEOUT_MS, item_of, open_page, store_text
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import QApplication
@@ -21,15 +23,10 @@ from workbench.ui.evals.assertions_dialog import VALUE, AssertionsDialog, parse_
 from workbench.ui.evals.library_panel import NO_RUNS_HINT, NO_SUITES_HINT, LibraryPanel
 from workbench.ui.evals.matrix_model import NOT_RUN_TEXT, QUEUED_TEXT
 from workbench.ui.evals.new_suite_dialog import NewSuiteDialog, free_name
-from workbench.ui.evals.run_dialog import ChoiceRole, RunDialog
+from workbench.ui.evals.run_dialog import RunDialog
 from workbench.ui.evals.suite_tasks import ColumnChoices, NewSuiteChoices
-from workbench.ui.evals.tasks import RunChoices, read_run_choices
-from workbench.ui.operations import TaskContext
+from workbench.ui.evals.tasks import RunChoices
 from workbench.ui.shortcuts_dialog import SHORTCUTS
-
-TIMEOUT_MS = 10_000
-RUN_TIMEOUT_MS = 120_000
-
 
 # 1. The assertions dialog reads YAML flow values -------------------------------------------
 
@@ -98,18 +95,7 @@ def store_suite(home: Path, n_cases: int, name: str = "qa-lamps") -> None:
         f"name: {name}\nprompts:\n  - id: plain\n    template: 'Q: {{{{ message }}}}'\n"
         f"models:\n  - {DEFAULT_MODEL_NAME}\ntests:\n{cases}"
     )
-    with open_store(home) as store:
-        save_suite(store, load_suite_text(text), origin="test")
-
-
-def open_page(window: Any, qtbot: Any, suite: str) -> Any:
-    page = window.pages["evaluations"]
-    with qtbot.waitSignal(page.library_loaded, timeout=TIMEOUT_MS):
-        window.show_page("evaluations")
-    with qtbot.waitSignal(page.library_loaded, timeout=TIMEOUT_MS):
-        page.refresh()
-    assert page.select_suite(suite)
-    return page
+    store_text(home, text)
 
 
 def run_line(page: Any, run_id: int | None) -> str:
@@ -204,26 +190,13 @@ tests:
 
 def read_choices(home: Path, text: str) -> RunChoices:
     """Store the suite ``text`` and read its run choices as the page does before the dialog."""
-    with open_store(home) as store:
-        stored = save_suite(store, load_suite_text(text), origin="test")[0]
-    task = TaskContext(home)
-    try:
-        return read_run_choices(task, stored.ref)
-    finally:
-        task.close()
+    return eval_pages.read_choices(home, store_text(home, text).ref)
 
 
 def run_dialog(qtbot: Any, choices: RunChoices) -> RunDialog:
     dialog = RunDialog(choices)
     qtbot.addWidget(dialog)
     return dialog
-
-
-def item_of(widget: Any, value: str) -> Any:
-    for row in range(widget.count()):
-        if widget.item(row).data(ChoiceRole) == value:
-            return widget.item(row)
-    raise AssertionError(f"{value} is not listed")
 
 
 def test_the_choices_name_the_suite_columns_the_store_lacks(window: Any) -> None:

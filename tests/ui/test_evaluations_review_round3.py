@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import eval_values
 import pytest
+from eval_pages import TIMEOUT_MS, open_page, store_text
+from eval_values import make_run
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
@@ -20,13 +22,9 @@ from workbench.evals import (
     CellChange,
     CellResult,
     EvalCase,
-    EvalRun,
     RunComparison,
-    load_suite_text,
-    save_suite,
 )
 from workbench.inventory.default_model import DEFAULT_MODEL_NAME
-from workbench.store import open_store
 from workbench.ui.evals import regressions, tasks
 from workbench.ui.evals.cell_detail import CellSelection, flaky_note
 from workbench.ui.evals.comparisons_view import flaky_text
@@ -41,46 +39,21 @@ from workbench.ui.evals.regressions import (
 from workbench.ui.evals.summary_panel import HEADER_TIPS, HEADERS, SummaryPanel
 from workbench.ui.evals.tasks import Library
 
-TIMEOUT_MS = 10_000
 COLUMNS = [("p1", "m1"), ("p2", "m1")]
 ENGINE_REFUSED = "the engine refused: the prompt has 12032 tokens but the context is 2048"
 
 
 def make_cell(
-    case_id: str,
-    prompt_id: str = "p1",
-    *,
-    passed: bool = True,
-    number: int = 1,
-    repeat: int = 0,
-    output: str = "Replace the bulb.",
-    run_id: int = 1,
+    case_id: str, prompt_id: str = "p1", *, passed: bool = True, repeat: int = 0, **fields: Any
 ) -> CellResult:
-    return CellResult(
-        id=number,
-        run_id=run_id,
-        number=number,
-        key=f"{prompt_id}|m1|{case_id}|{repeat}",
-        prompt_id=prompt_id,
-        model_id="m1",
-        case_id=case_id,
-        repeat=repeat,
-        seed=7 + repeat,
-        status="ok",
-        output=output,
-        passed=passed,
-        score=1.0 if passed else 0.0,
-        reason="All assertions passed" if passed else "Expected 'bulb'",
-        grading={"components": [], "named_scores": {}},
-        prompt_tokens=12,
-        completion_tokens=20,
-        time_to_first_token_s=0.05,
-        tokens_per_second=88.5,
-        total_seconds=0.31,
-        finish_reason="stop",
-        error=None,
-        finished_at="2026-01-01T00:00:00Z",
-    )
+    """:func:`eval_values.make_cell` as this module's tests read it: model m1, the seed steps
+    with the repeat, a failure reads "Expected 'bulb'", no grading components and no rendered
+    prompt."""
+    return eval_values.make_cell(
+        case_id, prompt_id, passed=passed, repeat=repeat, seed=7 + repeat,
+        failure="Expected 'bulb'", grading={"components": [], "named_scores": {}},
+        rendered_prompt=None, **fields,
+    )  # fmt: skip
 
 
 def errored_cell(case_id: str, prompt_id: str = "p1", **kwargs: Any) -> CellResult:
@@ -92,24 +65,6 @@ def errored_cell(case_id: str, prompt_id: str = "p1", **kwargs: Any) -> CellResu
         error=ENGINE_REFUSED,
         total_seconds=None,
         tokens_per_second=None,
-    )
-
-
-def make_run(run_id: int, suite: str) -> EvalRun:
-    return EvalRun(
-        id=run_id,
-        suite_id=1,
-        suite_name=suite,
-        suite_version=1,
-        suite_sha256="0" * 64,
-        status="finished",
-        n_cells=4,
-        n_done=4,
-        threshold_passed=None,
-        summary={},
-        error=None,
-        started_at="2026-11-25T22:40:00Z",
-        finished_at=None,
     )
 
 
@@ -231,11 +186,6 @@ tests:
 """
 
 
-def store_text(home: Path, text: str) -> None:
-    with open_store(home) as store:
-        save_suite(store, load_suite_text(text), origin="test")
-
-
 def test_an_older_library_read_answering_first_keeps_the_suite_to_select(
     window: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,12 +193,7 @@ def test_an_older_library_read_answering_first_keeps_the_suite_to_select(
 
     home = window.context.home
     store_text(home, GOOD_SUITE)
-    page = window.pages["evaluations"]
-    with qtbot.waitSignal(page.library_loaded, timeout=TIMEOUT_MS):
-        window.show_page("evaluations")
-    with qtbot.waitSignal(page.library_loaded, timeout=TIMEOUT_MS):
-        page.refresh()
-    assert page.select_suite("good")
+    page = open_page(window, qtbot, "good")
 
     read = evaluations_page.read_library
     has_read, gate, first_done = threading.Event(), threading.Event(), threading.Event()

@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
+import eval_values
 import pytest
+from eval_values import make_run
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QTextDocument
 from PySide6.QtWidgets import QApplication, QWidget
 
-from workbench.evals import Assertion, CellResult, EvalCase, EvalRun, summarize_cells
+from workbench.evals import Assertion, CellResult, EvalCase, summarize_cells
 from workbench.ui.evals.cell_detail import CellDetailView, cell_html
 from workbench.ui.evals.detail_controller import DetailController
 from workbench.ui.evals.grid_panel import (
@@ -40,45 +42,25 @@ def make_cell(
     model_id: str = "m1",
     *,
     passed: bool = True,
-    number: int = 1,
     repeat: int = 0,
-    output: str = "Replace the bulb.",
     components: bool = True,
-    rendered_prompt: str | None = "User: my lamp flickers",
-    tokens_per_second: float | None = 88.5,
+    **fields: Any,
 ) -> CellResult:
+    """:func:`eval_values.make_cell` as this module's tests read it: the seed steps with the
+    repeat, a failure reads "Expected 'bulb'", and the grading has the one component (or none,
+    with ``components`` False) and no verdict of its own."""
     component = {
         "pass": passed,
         "score": 1.0 if passed else 0.0,
         "reason": "Found 'bulb'" if passed else "Expected 'bulb'",
         "assertion": {"type": "icontains", "value": "bulb"},
     }
-    return CellResult(
-        id=number,
-        run_id=1,
-        number=number,
-        key=f"{prompt_id}|{model_id}|{case_id}|{repeat}",
-        prompt_id=prompt_id,
-        model_id=model_id,
-        case_id=case_id,
-        repeat=repeat,
-        seed=7 + repeat,
-        status="ok",
-        output=output,
-        passed=passed,
-        score=1.0 if passed else 0.0,
-        reason="All assertions passed" if passed else "Expected 'bulb'",
+    return eval_values.make_cell(
+        case_id, prompt_id, model_id, passed=passed, repeat=repeat, seed=7 + repeat,
+        failure="Expected 'bulb'",
         grading={"components": [component] if components else [], "named_scores": {}},
-        prompt_tokens=12,
-        completion_tokens=20,
-        time_to_first_token_s=0.05,
-        tokens_per_second=tokens_per_second,
-        total_seconds=0.31,
-        finish_reason="stop",
-        error=None,
-        finished_at="2026-01-01T00:00:00Z",
-        rendered_prompt=rendered_prompt,
-    )
+        **fields,
+    )  # fmt: skip
 
 
 ENGINE_REFUSED = "the engine refused: the prompt has 12032 tokens but the context is 2048"
@@ -100,24 +82,6 @@ def errored_cell(case_id: str, prompt_id: str = "p1", *, number: int = 1) -> Cel
         total_seconds=None,
         finish_reason=None,
         rendered_prompt="",
-    )
-
-
-def make_run(run_id: int, suite: str, version: int = 1) -> EvalRun:
-    return EvalRun(
-        id=run_id,
-        suite_id=1,
-        suite_name=suite,
-        suite_version=version,
-        suite_sha256="0" * 64,
-        status="finished",
-        n_cells=4,
-        n_done=4,
-        threshold_passed=None,
-        summary={},
-        error=None,
-        started_at="2026-11-25T22:40:00Z",
-        finished_at=None,
     )
 
 

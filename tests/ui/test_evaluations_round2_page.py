@@ -8,9 +8,9 @@ tells the latest version's runs from earlier ones'; only the latest library read
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
+from eval_pages import RUN_TIMEOUT_MS, TIMEOUT_MS, item_of, open_page, read_choices, store_text
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from scripted_hosts import ScriptedModel
@@ -21,26 +21,20 @@ from workbench.evals import (
     get_suite,
     load_suite_text,
     run_matrix,
-    save_suite,
 )
 from workbench.inventory.default_model import DEFAULT_MODEL_NAME
 from workbench.store import open_store
 from workbench.ui.evals.library_panel import suite_label
 from workbench.ui.evals.new_suite_dialog import NewSuiteDialog
-from workbench.ui.evals.run_dialog import ChoiceRole, RunDialog
+from workbench.ui.evals.run_dialog import RunDialog
 from workbench.ui.evals.suite_tasks import ColumnChoices, NewSuiteChoices
 from workbench.ui.evals.tasks import (
     Library,
     RunChoices,
     StoredPromptChoice,
     case_tag_index,
-    read_run_choices,
     variable_gaps,
 )
-from workbench.ui.operations import TaskContext
-
-TIMEOUT_MS = 10_000
-RUN_TIMEOUT_MS = 120_000
 
 TYPO_SUITE = f"""
 name: typo
@@ -68,36 +62,6 @@ tests:
       assert: [{{type: icontains, value: bulb}}]}}
   - {{id: two, vars: {{message: 'The lamp hums'}}, assert: [{{type: icontains, value: bulb}}]}}
 """
-
-
-def store_text(home: Path, text: str) -> StoredSuite:
-    with open_store(home) as store:
-        return save_suite(store, load_suite_text(text), origin="test")[0]
-
-
-def read_choices(home: Path, ref: str) -> RunChoices:
-    task = TaskContext(home)
-    try:
-        return read_run_choices(task, ref)
-    finally:
-        task.close()
-
-
-def open_page(window: Any, qtbot: Any, suite: str) -> Any:
-    page = window.pages["evaluations"]
-    with qtbot.waitSignal(page.library_loaded, timeout=TIMEOUT_MS):
-        window.show_page("evaluations")
-    with qtbot.waitSignal(page.library_loaded, timeout=TIMEOUT_MS):
-        page.refresh()
-    assert page.select_suite(suite)
-    return page
-
-
-def item_of(widget: Any, value: str) -> Any:
-    for row in range(widget.count()):
-        if widget.item(row).data(ChoiceRole) == value:
-            return widget.item(row)
-    raise AssertionError(f"{value} is not listed")
 
 
 # 1. The run dialog checks the cases' variables -----------------------------------------------
