@@ -16,11 +16,13 @@ import click
 
 from workbench.cli.context import CliContext, echo_json, pass_context
 from workbench.cli.eval_text import (
+    clip,
     format_cell,
     format_comparison,
     format_matrix,
     format_run,
     pass_rates,
+    sample_noun,
 )
 from workbench.cli.formatting import format_table
 from workbench.evals import (
@@ -166,13 +168,17 @@ def run_cmd(
 def resume_cmd(state: CliContext, run_id: int, force: bool, as_json: bool) -> None:
     """Finish RUN: run only the cells it has not stored (after a cancel, crash or kill).
 
-    Exit codes as for 'eval run'.
+    Exit codes as for 'eval run', by the finished run's result: 0, 1 (threshold missed, or the
+    run failed), 3 (a cell errored), 130 (interrupted). A run already finished has nothing to
+    resume: that is said on stderr, the run is printed and the exit code is its result's.
     """
     with _progress(quiet=as_json) as progress:
         try:
             run = resume_run(state.store, run_id, progress=progress, force=force)
         except KeyboardInterrupt:
             _interrupted(run_id)
+    if progress.run_id is None and run.status == "finished":  # no cell was run
+        click.echo(f"Run {run.id} is finished: nothing to resume.", err=True)
     _report(state.store, run, as_json=as_json)
 
 
@@ -186,25 +192,27 @@ class _Progress:
         self.note = note
         self.run_id: int | None = None
         self.bar: Any = None
+        self.noun = "cell"  # what the run's results are called: "sample" with repeats
         self._next_report = 0.0
 
     def __call__(self, event: RunEvent) -> None:
         if isinstance(event, RunStarted):
             self.run_id = event.run_id
+            self.noun = "sample" if event.repeat > 1 else "cell"
             if self.note:
                 click.echo(self.note, err=True)
         if self.quiet:
             return
         if isinstance(event, RunStarted):
             click.echo(
-                f"Run {event.run_id}: {plural(event.total, 'cell')}"
+                f"Run {event.run_id}: {plural(event.total, self.noun)}"
                 + (f", {event.done} already done" if event.done else ""),
                 err=True,
             )
             if sys.stderr.isatty() and event.total > event.done:
                 self.bar = click.progressbar(
                     length=event.total - event.done,
-                    label="cells",
+                    label=f"{self.noun}s",
                     file=sys.stderr,
                     show_eta=True,
                     show_pos=True,
@@ -216,7 +224,7 @@ class _Progress:
             if self.bar is not None:
                 self.bar.update(1)
             elif event.done / event.total >= self._next_report:
-                click.echo(f"  {event.done}/{plural(event.total, 'cell')}", err=True)
+                click.echo(f"  {event.done}/{plural(event.total, self.noun)}", err=True)
                 self._next_report = event.done / event.total + 0.1
 
 
@@ -263,8 +271,9 @@ def _report(store: Store, run: EvalRun, *, as_json: bool) -> None:
         errored = [c for c in list_cells(store, run.id, light=True) if c.status == "error"]
         first = f" First, cell #{errored[0].number}: {errored[0].reason}" if errored else ""
         were = "was" if summary.n_errors == 1 else "were"
+        noun = sample_noun(run.snapshot)
         click.echo(
-            f"Error: {plural(summary.n_errors, 'cell')} of run {run.id} errored and {were} not "
+            f"Error: {plural(summary.n_errors, noun)} of run {run.id} errored and {were} not "
             f"evaluated (exit code {EXIT_CELL_ERRORS}).{first}\n"
             f"See them with: workbench eval show {run.id}",
             err=True,
@@ -415,7 +424,7 @@ def suites_cmd(state: CliContext, as_json: bool) -> None:
     if not found:
         click.echo("No suites stored. Add one with: workbench eval import FILE")
         return
-    rows = [(s.name, s.version, s.n_runs, s.description[:60]) for s in found]
+    rows = [(s.name, s.version, s.n_runs, clip(s.description, 60)) for s in found]
     click.echo(format_table(("SUITE", "VERSION", "RUNS", "DESCRIPTION"), rows))
 
 

@@ -27,15 +27,34 @@ def _rate(rate: float | None, low: float, high: float) -> str:
     return "-" if rate is None else f"{_pct(rate)} [{_pct(low)}-{_pct(high)}]"
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, ending in ``…`` when
+    cut (a single word longer than the limit is cut inside it)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def sample_noun(snapshot: RunSnapshot | None) -> str:
+    """What one stored result of a run is called: a ``sample`` when the run repeats each cell
+    (prompt × model × case), else a ``cell``."""
+    return "sample" if snapshot is not None and snapshot.repeat > 1 else "cell"
+
+
 def pass_rates(summary: Any) -> str:
     columns = summary.get("columns", []) if isinstance(summary, dict) else []
     return " ".join(_pct(c.get("pass_rate")) for c in columns)
 
 
 def format_run(run: EvalRun, summary: RunSummary) -> str:
+    noun = sample_noun(run.snapshot)
     lines = [
         f"Run {run.id}: suite {run.suite_ref}, {run.status}, {run.n_done}/"
-        f"{plural(run.n_cells, 'cell')}" + (f" (error: {run.error})" if run.error else "")
+        f"{plural(run.n_cells, noun)}" + (f" (error: {run.error})" if run.error else "")
     ]
     rows = [
         (
@@ -59,9 +78,10 @@ def format_run(run: EvalRun, summary: RunSummary) -> str:
         lines += ["", format_table(("COLUMN", "METRIC", "MEAN SCORE"), metrics)]
     if summary.comparisons:
         lines += ["", "Paired comparisons (McNemar's exact test on the same cases):"]
+        per_case = _per_case(run.snapshot)
         for cmp in summary.comparisons:
             lines.append(
-                f"  {_pair(cmp.a, cmp.b)}: {cmp.only_b} fixed, {cmp.only_a} broken of "
+                f"  {_pair(cmp.a, cmp.b)}: {per_case}{cmp.only_b} fixed, {cmp.only_a} broken of "
                 f"{plural(cmp.n_pairs, 'case')}, p={cmp.p_value:.3g}: {cmp.sentence}"
             )
     if summary.flaky:
@@ -76,7 +96,7 @@ def format_run(run: EvalRun, summary: RunSummary) -> str:
     if summary.n_errors:
         lines += [
             "",
-            f"Errors: {plural(summary.n_errors, 'cell')} could not be evaluated "
+            f"Errors: {plural(summary.n_errors, noun)} could not be evaluated "
             "(! in 'eval show'; 'eval cell RUN CELL' says why); pass rates, scores and "
             "comparisons leave them out.",
         ]
@@ -98,6 +118,14 @@ def format_run(run: EvalRun, summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
+def _per_case(*snapshots: RunSnapshot | None) -> str:
+    """With repeats, what a McNemar count counts: cases, each by the majority of its samples
+    (so its numbers are not those of the samples matched one by one); empty without."""
+    if any(sample_noun(snapshot) == "sample" for snapshot in snapshots):
+        return "per case, by the majority of its samples: "
+    return ""
+
+
 def _pair(a: tuple[str, str], b: tuple[str, str]) -> str:
     """``B vs A`` naming only what differs between two columns."""
     if a[1] == b[1]:
@@ -116,7 +144,7 @@ def format_matrix(run: EvalRun, cells: list[CellResult]) -> str:
         grid.setdefault((cell.case_id, cell.column), []).append(cell)
     rows = []
     for case in snapshot.cases:
-        row: list[str] = [case.label[:40]]
+        row: list[str] = [clip(case.label, 40)]
         for column in columns:
             found = grid.get((case.id, column), [])
             row.append(_mark(found, snapshot.repeat))
@@ -201,9 +229,16 @@ def format_comparison(
     if comparison.nothing_in_common:
         return _format_nothing_in_common(comparison, snapshots)
     labels = {**_case_labels(snapshots[0]), **_case_labels(snapshots[1])}
+    samples = any(sample_noun(snapshot) == "sample" for snapshot in snapshots)
+    noun = "sample" if samples else "cell"
+    matched = (
+        f"{plural(comparison.matched, 'sample')} matched (same case, column and repeat): "
+        if samples
+        else f"{plural(comparison.matched, 'matched cell')}, "
+    )
     lines = [
         f"Run {comparison.run_b} against run {comparison.run_a}: "
-        f"{plural(comparison.matched, 'matched cell')}, {len(comparison.regressed)} regressed, "
+        f"{matched}{len(comparison.regressed)} regressed, "
         f"{len(comparison.fixed)} fixed, {comparison.still_passing} still pass, "
         f"{comparison.still_failing} still fail, "
         + (f"{len(comparison.errored)} errored (not compared), " if comparison.errored else "")
@@ -211,7 +246,7 @@ def format_comparison(
     ]
     if comparison.only_in_a or comparison.only_in_b:
         lines.append(
-            f"Unmatched: {plural(comparison.only_in_a, 'cell')} only in run {comparison.run_a}, "
+            f"Unmatched: {plural(comparison.only_in_a, noun)} only in run {comparison.run_a}, "
             f"{comparison.only_in_b} only in run {comparison.run_b}"
         )
     for title, changes, reason in (
@@ -228,29 +263,33 @@ def format_comparison(
                     f"  {change.prompt_id} × {change.model_id} / "
                     f"{labels.get(change.case_id, change.case_id)}"
                     f"{f' ({repeat})' if repeat else ''}: "
-                    f"#{change.number_a} -> #{change.number_b}; {reason(change)[:100]}"
+                    f"#{change.number_a} -> #{change.number_b}; {clip(reason(change), 100)}"
                 )
     if comparison.tests:
         lines += ["", "Per column (McNemar's exact test on the same cases):"]
+        per_case = _per_case(*snapshots)
         for test in comparison.tests:
             lines.append(
-                f"  {' × '.join(test.b)}: {test.only_b} fixed, {test.only_a} broken of "
+                f"  {' × '.join(test.b)}: {per_case}{test.only_b} fixed, {test.only_a} broken of "
                 f"{plural(test.n_pairs, 'case')}, p={test.p_value:.3g}: {test.sentence}"
             )
     return "\n".join(lines)
 
 
 def _error_reason(change: CellChange, comparison: RunComparison) -> str:
-    """The error of the side (or sides) of a matched cell that errored."""
-    errors = [
-        f"errored in run {run_id}: {reason}"
-        for run_id, status, reason in (
-            (comparison.run_a, change.status_a, change.reason_a),
-            (comparison.run_b, change.status_b, change.reason_b),
+    """The error of the side (or sides) of a matched cell that errored: ``errored in run N:
+    why``, or ``errored in both runs: why`` (each run's reason when they differ)."""
+    a_errored, b_errored = change.status_a == "error", change.status_b == "error"
+    if a_errored and b_errored:
+        if change.reason_a == change.reason_b:
+            return f"errored in both runs: {change.reason_a}"
+        return (
+            f"errored in both runs: in run {comparison.run_a}: {change.reason_a}; "
+            f"in run {comparison.run_b}: {change.reason_b}"
         )
-        if status == "error"
-    ]
-    return "; ".join(errors)
+    if a_errored:
+        return f"errored in run {comparison.run_a}: {change.reason_a}"
+    return f"errored in run {comparison.run_b}: {change.reason_b}"
 
 
 def _format_nothing_in_common(
@@ -270,7 +309,8 @@ def _format_nothing_in_common(
         columns = ", ".join(f"{p.id} × {m.id}" for m in snapshot.models for p in snapshot.prompts)
         lines.append(
             f"  run {run_id}: suite {snapshot.suite_name}@{snapshot.suite_version}, "
-            f"{plural(cells, 'cell')}, {plural(len(snapshot.cases), 'case')}; columns {columns}"
+            f"{plural(cells, sample_noun(snapshot))}, {plural(len(snapshot.cases), 'case')}; "
+            f"columns {columns}"
         )
     lines.append("Compare runs of the same suite, or runs with one column each.")
     return "\n".join(lines)

@@ -28,6 +28,14 @@ from workbench.evals.summary import (
 )
 from workbench.store import Store
 
+# What the counts of a comparison count (in its JSON, as ``counts``).
+COUNTS = {
+    "matched": "samples matched by column, case and repeat (so are regressed, fixed, "
+    "still_passing, still_failing, errored and only_in_a/only_in_b)",
+    "tests": "cases, each by the majority of its evaluated samples in the column "
+    "(a tie fails), over all of its samples",
+}
+
 
 @dataclass(frozen=True)
 class CellChange:
@@ -54,7 +62,14 @@ class CellChange:
 
 @dataclass(frozen=True)
 class RunComparison:
-    """Run B against run A."""
+    """Run B against run A.
+
+    Two different counts, which differ when a run repeats its cells: ``matched``,
+    ``regressed``, ``fixed``, ``still_passing``, ``still_failing``, ``errored`` and ``only_in_*``
+    count samples, matched one by one by column, case and repeat; ``tests`` (McNemar) count
+    cases, each passing when most of its evaluated samples pass, over all of its samples.
+    ``to_dict`` says so in ``counts``.
+    """
 
     run_a: int
     run_b: int
@@ -92,6 +107,7 @@ class RunComparison:
             "only_in_a": self.only_in_a,
             "only_in_b": self.only_in_b,
             "tests": [t.to_dict() for t in self.tests],
+            "counts": dict(COUNTS),
         }
 
 

@@ -24,6 +24,7 @@ class RunStarted:
     total: int
     done: int
     resumed: bool
+    repeat: int = 1  # samples per cell: above 1, ``total`` and ``done`` count samples
 
 
 @dataclass(frozen=True)

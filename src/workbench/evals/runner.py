@@ -344,7 +344,7 @@ def _execute_cells(
         # for a large suite), so that a caller knows the run to resume however it stops.
         stored = done_cell_keys(store, run_id)
         done, total = len(stored), snapshot.n_cells
-        emit(RunStarted(run_id, total, done, resumed))
+        emit(RunStarted(run_id, total, done, resumed, snapshot.repeat))
         pending = [cell for cell in plan_cells(snapshot) if cell.key not in stored]
         for cell in pending:
             model = models[cell.model_id]

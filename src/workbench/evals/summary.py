@@ -132,6 +132,7 @@ class RunSummary:
     threshold: float | None
     failing_columns: tuple[Column, ...]
     unasserted_cases: tuple[str, ...] = ()
+    repeat: int = 1  # samples per cell: above 1, counts of stored results say "samples"
 
     @property
     def n_errors(self) -> int:
@@ -151,7 +152,8 @@ class RunSummary:
             return ()
         by_column = {(c.prompt_id, c.model_id): c for c in self.columns}
         return tuple(
-            _threshold_failure(by_column[column], self.threshold) for column in self.failing_columns
+            _threshold_failure(by_column[column], self.threshold, self.repeat)
+            for column in self.failing_columns
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,10 +179,12 @@ def summarize_cells(
     *,
     threshold: float | None = None,
     unasserted_cases: Sequence[str] = (),
+    repeat: int = 1,
 ) -> RunSummary:
     """Statistics of ``cells`` for ``columns`` (in the suite's order). ``unasserted_cases``
     are the ids of cases with no assertion (they pass whenever the model answers), carried
-    into the summary so that it can warn about them."""
+    into the summary so that it can warn about them; ``repeat`` (samples per cell) only
+    changes the words of its sentences."""
     by_column: dict[Column, list[CellResult]] = defaultdict(list)
     for cell in cells:
         by_column[cell.column].append(cell)
@@ -200,29 +204,32 @@ def summarize_cells(
         )
     return RunSummary(
         stats, comparisons, find_flaky(cells), len(cells), threshold, failing,
-        tuple(unasserted_cases),
+        tuple(unasserted_cases), repeat,
     )  # fmt: skip
 
 
-def _threshold_failure(column: ColumnStats, threshold: float) -> str:
+def _threshold_failure(column: ColumnStats, threshold: float, repeat: int = 1) -> str:
+    noun = "sample" if repeat > 1 else "cell"
     if column.pass_rate is None:
         if not column.errors:
-            why = "it has no cell"
+            why = f"it has no {noun}"
         elif column.errors == 1:
-            why = "its only cell errored"
+            why = f"its only {noun} errored"
         else:
-            why = f"every one of its {column.errors} cells errored"
-        return f"{column.label}: no evaluated cell ({why}), so no pass rate to reach the threshold"
+            why = f"every one of its {column.errors} {noun}s errored"
+        return (
+            f"{column.label}: no evaluated {noun} ({why}), so no pass rate to reach the threshold"
+        )
     reasons = []
     if column.errors:
-        reasons.append(f"{column.errors} of {_cells(column.n)} errored (not evaluated)")
+        reasons.append(f"{column.errors} of {_cells(column.n, noun)} errored (not evaluated)")
     if column.pass_rate < threshold:
         reasons.append(f"pass rate {column.pass_rate:.0%} is below {threshold:.0%}")
     return f"{column.label}: {'; '.join(reasons)}"
 
 
-def _cells(count: int) -> str:
-    return f"{count} cell{'' if count == 1 else 's'}"
+def _cells(count: int, noun: str = "cell") -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def case_outcomes(cells: Sequence[CellResult]) -> dict[str, bool]:
@@ -315,6 +322,7 @@ def summarize_snapshot(cells: Sequence[CellResult], snapshot: RunSnapshot) -> Ru
         snapshot_columns(snapshot),
         threshold=snapshot.threshold,
         unasserted_cases=cases_without_assertions(snapshot),
+        repeat=snapshot.repeat,
     )
 
 
