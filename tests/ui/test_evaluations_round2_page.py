@@ -233,7 +233,7 @@ def test_the_status_line_names_the_running_case_by_its_description(window: Any, 
 
 def test_new_suite_says_what_is_still_needed_next_to_create(qtbot: Any) -> None:
     choices = NewSuiteChoices(
-        ColumnChoices((StoredPromptChoice("support-reply@3", ""),), ("demo",)), frozenset()
+        ColumnChoices((StoredPromptChoice("support-reply@3", ""),), ("demo", "other")), frozenset()
     )
     dialog = NewSuiteDialog(choices)
     qtbot.addWidget(dialog)

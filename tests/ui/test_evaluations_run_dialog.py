@@ -125,9 +125,15 @@ def test_tags_repeats_and_threshold_become_options(dialog: RunDialog) -> None:
 
 
 def test_the_count_line_follows_every_choice(dialog: RunDialog) -> None:
-    assert dialog.count_label.text() == "2 prompts × 2 models × 3 cases × 2 repeats = 24 cells"
+    assert (
+        dialog.count_label.text()
+        == "2 prompts × 2 models × 3 cases × 2 repeats = 24 samples (12 cells × 2)"
+    )
     set_checked(dialog.prompt_list, "support-reply@2", True)
-    assert dialog.count_label.text() == "3 prompts × 2 models × 3 cases × 2 repeats = 36 cells"
+    assert (
+        dialog.count_label.text()
+        == "3 prompts × 2 models × 3 cases × 2 repeats = 36 samples (18 cells × 2)"
+    )
     set_checked(dialog.model_list, "small", False)
     set_checked(dialog.tag_list, "smoke", True)  # cases a and c
     dialog.repeat_box.setValue(1)
@@ -143,7 +149,7 @@ def test_run_is_refused_with_a_reason_while_no_prompt_or_no_model_is_checked(
     assert not dialog.ok_button.isEnabled()
     assert dialog.reason_label.isVisible()
     assert dialog.reason_label.text() == "Check at least one prompt."
-    assert dialog.count_label.text().endswith("= 0 cells")
+    assert dialog.count_label.text().endswith("= 0 samples (0 cells × 2)")
 
     set_checked(dialog.prompt_list, "support-reply@production", True)
     for model in ("demo", "small"):
@@ -169,7 +175,10 @@ def test_a_suite_without_tags_says_every_case_runs(qtbot: Any) -> None:
     dialog.show()
     assert not dialog.tag_list.isVisible()
     assert dialog.no_tags_label.isVisible()
-    assert dialog.count_label.text() == "2 prompts × 2 models × 1 case × 2 repeats = 8 cells"
+    assert (
+        dialog.count_label.text()
+        == "2 prompts × 2 models × 1 case × 2 repeats = 8 samples (4 cells × 2)"
+    )
 
 
 def test_cell_count_line_speaks_in_singular_for_one() -> None:

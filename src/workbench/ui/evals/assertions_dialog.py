@@ -123,9 +123,18 @@ def parse_value(text: str, type_name: str | None = None) -> Any:
 
 
 def value_text(value: Any, type_name: str | None = None) -> str:
-    """The Value cell for ``value``: the inverse of :func:`parse_value`."""
+    """The Value cell for ``value``: the inverse of :func:`parse_value`. A list of one text
+    for a type that takes a text or a list of texts (``similar``: it stores ``"x"`` as
+    ``["x"]``) reads as that text, as it was typed, not as a JSON list."""
     if value is None:
         return ""
+    if (
+        isinstance(value, list)
+        and len(value) == 1
+        and isinstance(value[0], str)
+        and value_shape(type_name) == "texts"
+    ):
+        return value_text(value[0], type_name)
     if isinstance(value, str) and parse_value(value, type_name) == value:
         return value
     return json.dumps(value, ensure_ascii=False)

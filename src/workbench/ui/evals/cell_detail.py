@@ -113,9 +113,12 @@ def flaky_note(selection: CellSelection) -> str:
     different = f"{outputs} different outputs"
     if outputs == 1:
         different = "the same output" if len(samples) > 1 else "1 output"
-    text = f"{passes} of {len(samples)} samples passed, {different}"
-    if errors:
-        text += f", {errors} errored (not evaluated)"
+    if not samples:  # every sample errored: nothing passed or failed, there is no output
+        text = f"{errors} of {len(selection.samples)} samples errored (not evaluated)"
+    else:
+        text = f"{passes} of {len(samples)} samples passed, {different}"
+        if errors:
+            text += f", {errors} errored (not evaluated)"
     # An errored sample ran (it is not evaluated): only repeats with no sample are "not run".
     if len(selection.samples) < selection.n_repeats:
         text += f" ({selection.n_repeats - len(selection.samples)} not run)"

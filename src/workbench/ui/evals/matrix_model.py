@@ -35,6 +35,8 @@ PASS_COLOR = QColor("#cdebd3")
 FAIL_COLOR = QColor("#f6cfcf")
 ERROR_COLOR = QColor("#f3dfb5")
 MIXED_COLOR = QColor("#f2ecc0")
+#: A cell with samples never run (the run stopped before them): neither a pass nor flaky.
+PARTIAL_COLOR = QColor("#e3e3e3")
 #: The role that gives a cell's list of results (repeats) to views and tests.
 CellsRole = Qt.ItemDataRole.UserRole + 1
 QUEUED_TEXT = "…"
@@ -131,6 +133,9 @@ class MatrixModel(QAbstractTableModel):
         self._data = MatrixData([], [])
         #: Whether the run shown is executing: its empty cells are queued, else never run.
         self.executing = True
+        #: The samples each cell takes (the run's repeat count): a cell with fewer is partly
+        #: run, its other samples queued or, once the run stopped, never run.
+        self.repeats = 1
         self._italic = QFont()
         self._italic.setItalic(True)
 
@@ -140,6 +145,13 @@ class MatrixModel(QAbstractTableModel):
         if on == self.executing:
             return
         self.executing = on
+        if self.rowCount() and self.columnCount():
+            last = self.index(self.rowCount() - 1, self.columnCount() - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    def set_repeats(self, repeats: int) -> None:
+        """Say how many samples each cell takes (the shown run's repeat count)."""
+        self.repeats = max(1, repeats)
         if self.rowCount() and self.columnCount():
             last = self.index(self.rowCount() - 1, self.columnCount() - 1)
             self.dataChanged.emit(self.index(0, 0), last)
@@ -254,14 +266,15 @@ class MatrixModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.FontRole and not self.executing:
                 return self._italic
             return None
+        missing = max(0, self.repeats - len(cells))
         if role == Qt.ItemDataRole.DisplayRole:
-            return _display(cells)
+            return _display(cells, missing, self.executing)
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(_color(cells))
+            return QBrush(PARTIAL_COLOR if missing and not self.executing else _color(cells))
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QColor("#1a1a1a"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(cells)
+            return _tooltip(cells, missing, self.executing)
         return None
 
     def headerData(
@@ -285,20 +298,27 @@ class MatrixModel(QAbstractTableModel):
         return None
 
 
-def _display(cells: Sequence[CellResult]) -> str:
+def _display(cells: Sequence[CellResult], missing: int = 0, executing: bool = False) -> str:
     """``✓ output``, ``✗ output``, ``⚠ error``; with repeats ``2/3 output`` (passes of the
-    samples), ``⚠ 1 · 2/3 output`` when some errored (those were not evaluated)."""
+    samples), ``⚠ 1 · 2/3 output`` when some errored (those were not evaluated). A cell
+    with ``missing`` samples still to run says so: ``1/1 · … output`` while the run executes,
+    ``1/1 · 2 not run output`` once it stopped (a partly run cell is not a finished one)."""
     ok = [c for c in cells if c.status != "error"]
+    rest = ""
+    if missing:
+        rest = f"{QUEUED_TEXT} " if executing else f"{missing} {NOT_RUN_TEXT} "
     if not ok:  # every sample errored: the error is what there is to read
         cell = cells[0]
-        return f"⚠ {preview(cell.error or cell.reason)}"
-    if len(cells) == 1:
+        count = f"{len(cells)} · " if missing else ""
+        return f"⚠ {count}{rest}{preview(cell.error or cell.reason)}"
+    if len(cells) == 1 and not missing:
         cell = cells[0]
         return f"{'✓' if cell.passed else '✗'} {preview(cell.output)}"
     passes = sum(c.passed for c in ok)
     errors = len(cells) - len(ok)
     flag = f"⚠ {errors} · " if errors else ""
-    return f"{flag}{passes}/{len(ok)} {preview(ok[0].output)}"
+    done = f"{passes}/{len(ok)}" + (" · " if missing else " ")
+    return f"{flag}{done}{rest}{preview(ok[0].output)}"
 
 
 def _sample_tip(cell: CellResult) -> str:
@@ -307,9 +327,18 @@ def _sample_tip(cell: CellResult) -> str:
     return f"{cell.reason}\n\n{cell.output[:1000]}"
 
 
-def _tooltip(cells: Sequence[CellResult]) -> str:
+def _tooltip(cells: Sequence[CellResult], missing: int = 0, executing: bool = False) -> str:
+    unrun = ""
+    if missing:
+        total = len(cells) + missing
+        unrun = (
+            f"{missing} of {total} samples still queued. "
+            if executing
+            else f"Partly run: {missing} of {total} samples not run (the run stopped before "
+            "them; Resume runs them). "
+        )
     if len(cells) == 1:
-        return _sample_tip(cells[0])
+        return f"{unrun}{_sample_tip(cells[0])}" if unrun else _sample_tip(cells[0])
     ok = [c for c in cells if c.status != "error"]
     passes = sum(c.passed for c in ok)
     errors = len(cells) - len(ok)
@@ -317,7 +346,7 @@ def _tooltip(cells: Sequence[CellResult]) -> str:
     errored = f"; {errors} errored (not evaluated)" if errors else ""
     evaluated = " evaluated" if errors else ""
     return (
-        f"{passes} of {len(ok)}{evaluated} samples passed{flaky}{errored}. Repeat 1:\n"
+        f"{unrun}{passes} of {len(ok)}{evaluated} samples passed{flaky}{errored}. Repeat 1:\n"
         f"{_sample_tip(cells[0])}"
     )
 

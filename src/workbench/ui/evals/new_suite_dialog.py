@@ -91,6 +91,8 @@ class NewSuiteDialog(QDialog):
         self.model_list = self._choice_list("newSuiteModels")
         for name in choices.columns.model_names:
             self._add_choice(self.model_list, name, "")
+        if self.model_list.count() == 1:  # the only model: the suite's model column, surely
+            self.model_list.item(0).setCheckState(Qt.CheckState.Checked)
         self.reason_label = QLabel()
         self.reason_label.setObjectName("newSuiteReason")
         self.reason_label.setWordWrap(True)
@@ -156,9 +158,26 @@ class NewSuiteDialog(QDialog):
             return name
         if not self.checked_prompts():
             return PROMPT_MISSING
+        same = self.same_version()
+        if same is not None:
+            return f"{same[0]} is {same[1]}: check one."
         if not self.checked_models():
             return MODEL_MISSING
         return ""
+
+    def same_version(self) -> tuple[str, str] | None:
+        """Two checked prompt choices that run the same stored version (a label and the
+        version it points at, or two labels on one version): they would make two identical
+        columns. The label first; None when every checked choice is a different version."""
+        resolved = {choice.ref: choice.resolved for choice in self.choices.columns.stored_prompts}
+        seen: dict[str, str] = {}
+        for ref in self.checked_prompts():
+            version = resolved.get(ref, ref)
+            first = seen.setdefault(version, ref)
+            if first != ref:
+                # Name the label "is" the version: "NAME@production is NAME@2".
+                return (first, ref) if ref == version else (ref, first)
+        return None
 
     def still_needed(self) -> str:
         """What the answer lacks yet, all at once, for the line next to Create: ``Still

@@ -42,6 +42,17 @@ FLUSH_MS = 40
 CASE_NAME_CHARS = 40
 
 
+def unit_noun(repeat: int) -> str:
+    """What a run's counts count: "cells", or "samples" when each cell runs more than once
+    (a Repeats-3 run of 14 cells stores 42 results: the grid shows 14 cells)."""
+    return "samples" if repeat > 1 else "cells"
+
+
+def run_repeat(run: EvalRun) -> int:
+    """The samples per cell of ``run`` (1 when its snapshot is not known)."""
+    return run.snapshot.repeat if run.snapshot is not None else 1
+
+
 def _cut(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) <= CASE_NAME_CHARS else line[: CASE_NAME_CHARS - 1] + "…"
@@ -81,6 +92,7 @@ class RunController(QObject):
         self.began = False
         # The live run's grid data: its rows name the cases in the status line.
         self._grid: MatrixData | None = None
+        self._noun = "cells"  # what the live run's counts count (unit_noun)
         self._pending: list[CellResult] = []
         self.event_arrived.connect(self._on_event_arrived)
         self._flush_timer = QTimer(self)
@@ -128,6 +140,7 @@ class RunController(QObject):
         op.failure(self._on_op_failed)
         self.op, self.control, self.run_id = op, control, None
         self.began, self._grid = False, None
+        self._noun = "cells"
         self._pending.clear()
         self.running_changed.emit(True)
         self.progress_changed.emit(0, 0)
@@ -151,7 +164,10 @@ class RunController(QObject):
             self.run_started.emit(event)
             self.progress_changed.emit(run.n_done, max(1, run.n_cells))
             verb = "resumed" if event.resumed else "started"
-            self.status_changed.emit(f"Run #{run.id} {verb}: {run.n_done}/{run.n_cells} cells.")
+            self._noun = unit_noun(run_repeat(run))
+            self.status_changed.emit(
+                f"Run #{run.id} {verb}: {run.n_done}/{run.n_cells} {self._noun}."
+            )
         elif isinstance(event, ModelLoading):
             self.status_changed.emit(f"Loading {event.model_name}…")
         elif isinstance(event, CellStarted):
@@ -168,7 +184,7 @@ class RunController(QObject):
             self.progress_changed.emit(event.done, max(1, event.total))
             if event.eta_s is not None:
                 self.status_changed.emit(
-                    f"{event.done}/{event.total} cells · about {event.eta_s:.0f} s left"
+                    f"{event.done}/{event.total} {self._noun} · about {event.eta_s:.0f} s left"
                 )
         elif isinstance(event, RunFinished):
             self._on_flush_timer_timeout()

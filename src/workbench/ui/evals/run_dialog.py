@@ -39,11 +39,17 @@ ChoiceRole = Qt.ItemDataRole.UserRole + 1
 
 
 def cell_count_line(prompts: int, models: int, cases: int, repeats: int) -> str:
-    """The line under the choices: ``2 prompts × 1 model × 3 cases × 1 repeat = 6 cells``."""
-    total = prompts * models * cases * repeats
+    """The line under the choices: ``2 prompts × 1 model × 3 cases × 1 repeat = 6 cells``;
+    with repeats the total counts samples: ``… × 3 repeats = 18 samples (6 cells × 3)``."""
+    cells = prompts * models * cases
+    total = (
+        plural(cells, "cell")
+        if repeats == 1
+        else f"{plural(cells * repeats, 'sample')} ({plural(cells, 'cell')} × {repeats})"
+    )
     return (
         f"{plural(prompts, 'prompt')} × {plural(models, 'model')} × {plural(cases, 'case')} × "
-        f"{plural(repeats, 'repeat')} = {plural(total, 'cell')}"
+        f"{plural(repeats, 'repeat')} = {total}"
     )
 
 

@@ -108,13 +108,16 @@ def summarize(
     columns: Sequence[Column],
     threshold: float | None,
     unasserted: Sequence[str] | None = None,
+    repeat: int = 1,
 ) -> Summary:
     """The core's summary of ``cells`` and each column's distinct cases (fine on a worker).
     ``unasserted``: the ids of the cases without assertions (None: not known, the cases whose
-    evaluated cells had nothing to grade)."""
+    evaluated cells had nothing to grade); ``repeat``: the run's samples per cell."""
     if unasserted is None:
         unasserted = ungraded_cases(cells)
-    summary = summarize_cells(cells, columns, threshold=threshold, unasserted_cases=unasserted)
+    summary = summarize_cells(
+        cells, columns, threshold=threshold, unasserted_cases=unasserted, repeat=repeat
+    )
     return summary, case_counts(cells)
 
 
@@ -141,8 +144,12 @@ def warnings_text(summary: RunSummary) -> str:
         lines.append(f"{cases} no assertions: they pass whenever the model answers.")
     errors = summary.n_errors
     if errors:
-        cells = "1 cell errored and was" if errors == 1 else f"{errors} cells errored and were"
-        lines.append(f"{cells} not evaluated.")
+        # With repeats the count is of samples (a grid cell holds several), not of cells.
+        noun = "sample" if summary.repeat > 1 else "cell"
+        counted = (
+            f"1 {noun} errored and was" if errors == 1 else f"{errors} {noun}s errored and were"
+        )
+        lines.append(f"{counted} not evaluated.")
     return "\n".join(lines)
 
 
@@ -227,6 +234,7 @@ class SummaryPanel(QWidget):
         self._charts_stale = False  # cells changed while the charts could not be seen
         self._cases: tuple[EvalCase, ...] = ()
         self._unasserted: tuple[str, ...] | None = None  # None: the run's cases not known
+        self._repeat = 1  # the shown run's samples per cell
         self.warnings = QLabel()
         self.warnings.setObjectName("evalSummaryWarnings")
         self.warnings.setWordWrap(True)
@@ -258,8 +266,11 @@ class SummaryPanel(QWidget):
         the cases without assertions are known (not guessed from the cells)."""
         self._cases = snapshot.cases
         self._unasserted = cases_without_assertions(snapshot)
+        self._repeat = snapshot.repeat
         if self.summary is not None:
-            self.summary = dataclasses.replace(self.summary, unasserted_cases=self._unasserted)
+            self.summary = dataclasses.replace(
+                self.summary, unasserted_cases=self._unasserted, repeat=self._repeat
+            )
             self._show_notes()
 
     def set_cells(
@@ -276,7 +287,9 @@ class SummaryPanel(QWidget):
         self._cells = list(cells)
         self._columns, self._threshold = list(columns), threshold
         if len(self._cells) <= SYNC_CELLS:
-            self._show_summary(summarize(self._cells, self._columns, threshold, self._unasserted))
+            self._show_summary(
+                summarize(self._cells, self._columns, threshold, self._unasserted, self._repeat)
+            )
         elif not self.isVisible():
             self._stale = True
         else:
@@ -284,9 +297,11 @@ class SummaryPanel(QWidget):
 
     def _compute_large(self) -> None:
         self._stale = False
-        unasserted = self._unasserted
+        unasserted, repeat = self._unasserted, self._repeat
         if self.context is None:
-            self._show_summary(summarize(self._cells, self._columns, self._threshold, unasserted))
+            self._show_summary(
+                summarize(self._cells, self._columns, self._threshold, unasserted, repeat)
+            )
             return
         if self._computing:
             return  # its result is for older cells: _on_large_summary starts the next one
@@ -294,7 +309,7 @@ class SummaryPanel(QWidget):
         generation = self._generation
         cells, columns, threshold = self._cells, self._columns, self._threshold
         self.context.run(
-            lambda _task: summarize(cells, columns, threshold, unasserted),
+            lambda _task: summarize(cells, columns, threshold, unasserted, repeat),
             parent=self,
             success=lambda summary: self._on_large_summary(summary, generation),
         ).failure(self._on_large_summary_failed).run_in_background()

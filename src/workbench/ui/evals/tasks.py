@@ -164,6 +164,14 @@ class StoredPromptChoice:
 
     ref: str
     note: str
+    #: The version a label points at (``support-reply@2`` for ``support-reply@production``);
+    #: "" for a version, which is its own.
+    version_ref: str = ""
+
+    @property
+    def resolved(self) -> str:
+        """The prompt version this choice runs: ``NAME@VERSION``."""
+        return self.version_ref or self.ref
 
 
 @dataclass(frozen=True)
@@ -318,7 +326,11 @@ def stored_prompt_choices(store: Store) -> tuple[StoredPromptChoice, ...]:
     choices: list[StoredPromptChoice] = []
     for prompt in list_prompts(store):
         for label, version in prompt.labels.items():
-            choices.append(StoredPromptChoice(f"{prompt.name}@{label}", f"label → v{version}"))
+            choices.append(
+                StoredPromptChoice(
+                    f"{prompt.name}@{label}", f"label → v{version}", f"{prompt.name}@{version}"
+                )
+            )
         for version in range(prompt.latest_version, 0, -1):
             note = "latest" if version == prompt.latest_version else ""
             labels = ", ".join(prompt.labels_of(version))

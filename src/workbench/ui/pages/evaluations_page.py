@@ -30,7 +30,7 @@ from workbench.ui.evals.library_actions import LibraryActions
 from workbench.ui.evals.library_panel import LibraryPanel, run_label
 from workbench.ui.evals.matrix_model import MatrixData
 from workbench.ui.evals.regressions import RegressionsController
-from workbench.ui.evals.run_controller import RunController
+from workbench.ui.evals.run_controller import RunController, run_repeat, unit_noun
 from workbench.ui.evals.suite_editor import SuiteEditor
 from workbench.ui.evals.summary_panel import SummaryPanel
 from workbench.ui.evals.tasks import (
@@ -353,7 +353,8 @@ class EvaluationsPage(QWidget):
             self.library.show_run_progress(run_id, done, total)
 
     def _on_controller_run_finished(self, run: EvalRun) -> None:
-        self._finish(f"Run #{run.id} {run.status}: {run.n_done}/{run.n_cells} cells.", run)
+        noun = unit_noun(run_repeat(run))
+        self._finish(f"Run #{run.id} {run.status}: {run.n_done}/{run.n_cells} {noun}.", run)
         self.run_finished.emit(run)
 
     def _on_controller_run_failed(self, error: BaseException) -> None:
