@@ -91,6 +91,11 @@ def test_clip_cuts_at_a_word_boundary_and_ends_with_an_ellipsis() -> None:
     assert clip("loaded with a context", 18) == "loaded with a…"
     assert clip("x" * 30, 10) == "x" * 9 + "…"
     assert len(clip(LONG_REASON, 100)) <= 100
+    # A long last word (a path) is cut inside, not dropped with everything after the space.
+    path = "Model file missing: /home/alice/.local/share/workbench/models/qwen2.5-0.5b-q4_k_m.gguf"
+    assert clip(path, 60) == path[:59] + "…"
+    assert clip("a " + "b" * 100, 40) == "a " + "b" * 37 + "…"
+    assert clip("-" * 50, 10) == "-" * 9 + "…"
 
 
 def test_a_cell_errored_in_both_runs_says_both_and_its_reason_is_cut_at_a_word(

@@ -29,14 +29,17 @@ def _rate(rate: float | None, low: float, high: float) -> str:
 
 def clip(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters at a word boundary, ending in ``…`` when
-    cut (a single word longer than the limit is cut inside it)."""
+    cut. A long last word (a file path) is cut inside it instead, when going back to the word
+    boundary would drop more than a third of what fits."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
     if " " in cut and not text[limit - 1].isspace():
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.-") + "…"
+        at_word = cut.rsplit(" ", 1)[0]
+        if len(at_word) >= (limit - 1) * 2 // 3:
+            cut = at_word
+    return (cut.rstrip(" ,;:.-") or cut) + "…"
 
 
 def sample_noun(snapshot: RunSnapshot | None) -> str:
