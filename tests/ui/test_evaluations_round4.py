@@ -8,11 +8,14 @@ import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
+from eval_pages import RUN_TIMEOUT_MS, open_page, store_text
 from eval_values import make_cell
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
+from scripted_hosts import ScriptedModel
 
 from workbench.evals import CellResult, EvalCase, summarize_cells
+from workbench.inventory.default_model import DEFAULT_MODEL_NAME
 from workbench.ui.evals.assertions_dialog import build_row, parse_value, value_text
 from workbench.ui.evals.cell_detail import CellSelection, flaky_note
 from workbench.ui.evals.grid_panel import GridPanel
@@ -150,20 +153,24 @@ def check(dialog: NewSuiteDialog, widget: Any, value: str, on: bool = True) -> N
     raise AssertionError(value)
 
 
-def test_a_label_and_the_version_it_points_at_are_refused_together(qtbot: Any) -> None:
+def test_a_label_and_the_version_it_points_at_are_noted_not_refused(qtbot: Any) -> None:
     dialog = new_suite_dialog(qtbot)
     dialog.show()
     qtbot.keyClicks(dialog.name_edit, "fresh")
     check(dialog, dialog.model_list, "demo")
     check(dialog, dialog.prompt_list, "support-reply@2")
     check(dialog, dialog.prompt_list, "support-reply@production")
-    expected = "support-reply@production is support-reply@2: check one."
-    assert dialog.problem() == expected
+    # A moving label against a pinned version is a sound suite: said, not refused.
+    expected = (
+        "support-reply@production runs support-reply@2 today: the two columns give the same "
+        "outputs until the label moves."
+    )
+    assert dialog.problem() == ""
     assert dialog.reason_label.text() == expected
-    assert not dialog.ok_button.isEnabled()
+    assert dialog.ok_button.isEnabled()
     check(dialog, dialog.prompt_list, "support-reply@2", on=False)
     check(dialog, dialog.prompt_list, "support-reply@3")
-    assert dialog.problem() == ""
+    assert dialog.reason_label.text() == ""
     assert dialog.ok_button.isEnabled()
 
 
@@ -207,3 +214,26 @@ def test_the_run_dialog_counts_samples_and_cells_apart() -> None:
     )
     assert cell_count_line(2, 1, 7, 1) == "2 prompts × 1 model × 7 cases × 1 repeat = 14 cells"
     assert (unit_noun(1), unit_noun(3)) == ("cells", "samples")
+
+
+def test_a_run_with_repeats_reports_samples_in_the_status_line(window: Any, qtbot: Any) -> None:
+    suite = f"""
+name: twice
+repeat: 2
+prompts:
+  - id: plain
+    template: "Q: {{{{ message }}}}"
+models:
+  - {DEFAULT_MODEL_NAME}
+tests:
+  - {{id: one, vars: {{message: 'My lamp flickers'}}, assert: [{{type: icontains, value: q}}]}}
+"""
+    store_text(window.context.home, suite)
+    page = open_page(window, qtbot, "twice")
+    page.controller.hosts = ScriptedModel().factory
+    lines: list[str] = []
+    page.controller.status_changed.connect(lines.append)
+    with qtbot.waitSignal(page.run_finished, timeout=RUN_TIMEOUT_MS):
+        page.start_run()
+    assert [line.split(":")[0] for line in lines if "/2:" in line] == ["Sample 1/2", "Sample 2/2"]
+    assert page.status.text().endswith("finished: 2/2 samples.")

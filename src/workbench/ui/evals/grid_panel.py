@@ -239,7 +239,7 @@ class GridPanel(QWidget):
         self._cases = cases
         self._repeats = snapshot.repeat
         self._shown_suite = snapshot.suite_name
-        self.matrix.repeats = max(1, snapshot.repeat)  # the reset below repaints every cell
+        self.matrix.set_repeats(snapshot.repeat)
         if data is None:
             self.matrix.set_layout(rows_from_cases(cases), snapshot_columns(snapshot))
         else:

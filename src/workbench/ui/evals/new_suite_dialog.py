@@ -158,17 +158,15 @@ class NewSuiteDialog(QDialog):
             return name
         if not self.checked_prompts():
             return PROMPT_MISSING
-        same = self.same_version()
-        if same is not None:
-            return f"{same[0]} is {same[1]}: check one."
         if not self.checked_models():
             return MODEL_MISSING
         return ""
 
     def same_version(self) -> tuple[str, str] | None:
-        """Two checked prompt choices that run the same stored version (a label and the
-        version it points at, or two labels on one version): they would make two identical
-        columns. The label first; None when every checked choice is a different version."""
+        """Two checked prompt choices that run the same stored version today (a label and the
+        version it points at, or two labels on one version): two identical columns until a
+        label moves, which may be the point (a pinned version against a moving label). The
+        label first; None when every checked choice is a different version."""
         resolved = {choice.ref: choice.resolved for choice in self.choices.columns.stored_prompts}
         seen: dict[str, str] = {}
         for ref in self.checked_prompts():
@@ -248,12 +246,24 @@ class NewSuiteDialog(QDialog):
         item.setToolTip(value)
         widget.addItem(item)
 
+    def same_version_note(self) -> str:
+        """A note (not a refusal) when two checked choices run the same version today."""
+        same = self.same_version()
+        if same is None:
+            return ""
+        return (
+            f"{same[0]} runs {same[1]} today: the two columns give the same outputs until "
+            "the label moves."
+        )
+
     def _update(self) -> None:
         problem = self.problem()
         # Answers not given yet are the dialog's starting point, not mistakes: they are listed
-        # together in the muted colour; a name that cannot be used is an error, in red.
-        calm = problem in NOT_YET
-        shown = self.still_needed() if calm else problem
+        # together in the muted colour; a name that cannot be used is an error, in red. Two
+        # choices on one version are a note: comparing a moving label with a pinned version
+        # is a sound suite.
+        calm = not problem or problem in NOT_YET
+        shown = (self.still_needed() or self.same_version_note()) if calm else problem
         color = self.palette().color(QPalette.ColorRole.PlaceholderText) if calm else None
         self.reason_label.setStyleSheet(f"color: {(color or error_color(self.palette())).name()};")
         self.reason_label.setText(shown)

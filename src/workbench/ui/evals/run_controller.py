@@ -172,8 +172,10 @@ class RunController(QObject):
             self.status_changed.emit(f"Loading {event.model_name}…")
         elif isinstance(event, CellStarted):
             cell = event.cell
+            # "Sample 5/42" where the run takes several samples per cell: total counts them.
+            unit = "Cell" if self._noun == "cells" else "Sample"
             self.status_changed.emit(
-                f"Cell {event.done + 1}/{event.total}: {self.case_name(cell.case_id)} · "
+                f"{unit} {event.done + 1}/{event.total}: {self.case_name(cell.case_id)} · "
                 f"{cell.prompt_id}"
             )
         elif isinstance(event, CellFinished):
