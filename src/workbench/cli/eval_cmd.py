@@ -60,7 +60,7 @@ from workbench.evals import (
 )
 from workbench.evals.errors import VARIABLES_HINT
 from workbench.store import Store
-from workbench.wording import plural
+from workbench.wording import plural, result_noun
 
 EXIT_THRESHOLD_FAILED = 1
 EXIT_CELL_ERRORS = 3
@@ -198,7 +198,7 @@ class _Progress:
     def __call__(self, event: RunEvent) -> None:
         if isinstance(event, RunStarted):
             self.run_id = event.run_id
-            self.noun = "sample" if event.repeat > 1 else "cell"
+            self.noun = result_noun(event.repeat)
             if self.note:
                 click.echo(self.note, err=True)
         if self.quiet:

@@ -11,7 +11,7 @@ from typing import Any
 from workbench.cli.formatting import format_table
 from workbench.evals import CellChange, CellResult, EvalRun, RunComparison, RunSummary
 from workbench.evals.snapshot import RunSnapshot
-from workbench.wording import plural
+from workbench.wording import plural, result_noun
 
 
 def _pct(value: float | None) -> str:
@@ -45,7 +45,7 @@ def clip(text: str, limit: int) -> str:
 def sample_noun(snapshot: RunSnapshot | None) -> str:
     """What one stored result of a run is called: a ``sample`` when the run repeats each cell
     (prompt × model × case), else a ``cell``."""
-    return "sample" if snapshot is not None and snapshot.repeat > 1 else "cell"
+    return result_noun(snapshot.repeat if snapshot is not None else 1)
 
 
 def pass_rates(summary: Any) -> str:

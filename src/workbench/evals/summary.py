@@ -32,6 +32,7 @@ from workbench.evals.records import CellResult, get_run, list_cells
 from workbench.evals.snapshot import RunSnapshot
 from workbench.evals.stats import Distribution, describe, mcnemar_exact, wilson_interval
 from workbench.store import Store
+from workbench.wording import result_noun
 
 ALPHA = 0.05
 Column = tuple[str, str]
@@ -209,7 +210,7 @@ def summarize_cells(
 
 
 def _threshold_failure(column: ColumnStats, threshold: float, repeat: int = 1) -> str:
-    noun = "sample" if repeat > 1 else "cell"
+    noun = result_noun(repeat)
     if column.pass_rate is None:
         if not column.errors:
             why = f"it has no {noun}"

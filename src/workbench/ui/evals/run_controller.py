@@ -29,6 +29,7 @@ from workbench.evals import (
 from workbench.ui.evals.matrix_model import MatrixData
 from workbench.ui.evals.tasks import RunStartedWithSnapshot, execute_suite, resume_suite_run
 from workbench.ui.operations import TaskContext
+from workbench.wording import result_noun
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -45,7 +46,7 @@ CASE_NAME_CHARS = 40
 def unit_noun(repeat: int) -> str:
     """What a run's counts count: "cells", or "samples" when each cell runs more than once
     (a Repeats-3 run of 14 cells stores 42 results: the grid shows 14 cells)."""
-    return "samples" if repeat > 1 else "cells"
+    return f"{result_noun(repeat)}s"
 
 
 def run_repeat(run: EvalRun) -> int:

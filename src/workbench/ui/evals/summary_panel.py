@@ -48,6 +48,7 @@ from workbench.ui.evals.comparisons_view import MAX_FLAKY_LISTED, ComparisonsVie
 from workbench.ui.evals.eval_colors import detail_colors
 from workbench.ui.prompts.colors import error_color
 from workbench.ui.widgets.themed_plot import plot_colors, point_color, style_plot, themed_plot
+from workbench.wording import result_noun
 
 if TYPE_CHECKING:
     from workbench.ui.context import AppContext
@@ -145,7 +146,7 @@ def warnings_text(summary: RunSummary) -> str:
     errors = summary.n_errors
     if errors:
         # With repeats the count is of samples (a grid cell holds several), not of cells.
-        noun = "sample" if summary.repeat > 1 else "cell"
+        noun = result_noun(summary.repeat)
         counted = (
             f"1 {noun} errored and was" if errors == 1 else f"{errors} {noun}s errored and were"
         )
