@@ -3,7 +3,6 @@ on a worker thread and returns frozen value objects."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -11,7 +10,6 @@ from pathlib import Path
 
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.evals import (
-    Assertion,
     CellResult,
     EvalRun,
     EvalSuite,
@@ -34,14 +32,13 @@ from workbench.evals import (
     resume_run,
     run_matrix,
 )
-from workbench.evals.assertions import get_assertion_type
 from workbench.evals.columns import choose_prompts
 from workbench.evals.hosts import HostFactory
-from workbench.evals.plan import missing_variables
-from workbench.evals.snapshot import ResolvedPrompt, RunSnapshot, merge_defaults
+from workbench.evals.plan import cases_missing_variables
+from workbench.evals.snapshot import merge_defaults, needs_judge, resolve_prompt
 from workbench.evals.summary import snapshot_columns
 from workbench.inventory import list_models
-from workbench.prompts import PromptContent, content_hash, get_version, list_prompts
+from workbench.prompts import get_version, list_prompts
 from workbench.store import Store
 from workbench.ui.evals.matrix_model import MatrixData, build_matrix, rows_from_cases
 from workbench.ui.operations import TaskContext
@@ -213,50 +210,28 @@ def case_tag_index(suite: EvalSuite) -> CaseTagIndex:
     for case in suite.cases:
         tags = frozenset(case.tags)
         counts[tags] += 1
-        if tags not in judged and _needs_judge(suite, case.assertions):
+        if tags not in judged and needs_judge((merge_defaults(suite, case),)):
             judged.add(tags)
     return CaseTagIndex(tuple(counts.items()), tuple(judged))
-
-
-def _needs_judge(suite: EvalSuite, assertions: Iterable[Assertion]) -> bool:
-    return any(
-        (kind := get_assertion_type(assertion.type)) is not None and kind.needs_judge
-        for assertion in (*suite.default_assertions, *assertions)
-    )
-
-
-def _prompt_content(store: Store, suite: EvalSuite, prompt: str) -> PromptContent | None:
-    """The content the column ``prompt`` would run (None: the store lacks it)."""
-    try:
-        spec = choose_prompts(suite, (prompt,))[0]
-        if spec.content is not None:
-            return spec.content
-        assert spec.ref is not None
-        return get_version(store, spec.ref).content
-    except WorkbenchError:  # not stored, or not a reference at all: said elsewhere
-        return None
 
 
 def variable_gaps(
     store: Store, stored: StoredSuite, prompts: Sequence[str]
 ) -> tuple[VariableGap, ...]:
     """Every case of ``stored`` that lacks a variable one of the prompt columns ``prompts``
-    uses, as the runner's own check decides it (:func:`~workbench.evals.plan.missing_variables`,
-    which renders each pair). Columns whose prompt the store lacks are skipped."""
+    uses, as the runner's own check decides it (:func:`~workbench.evals.plan.
+    cases_missing_variables`, which renders each pair). Columns whose prompt the store lacks
+    are skipped."""
     suite = stored.suite
     cases = [merge_defaults(suite, case) for case in suite.cases]
     gaps: list[VariableGap] = []
     for prompt in prompts:
-        content = _prompt_content(store, suite, prompt)
-        if content is None:
+        try:
+            resolved = resolve_prompt(store, choose_prompts(suite, (prompt,))[0])
+        except WorkbenchError:  # not stored, or not a reference at all: said elsewhere
             continue
-        column = ResolvedPrompt(prompt, content, content_hash(content))
-        base = RunSnapshot(stored.name, stored.version, stored.sha256, (column,), (), ())
-        for case in cases:
-            # One case at a time, so each gap is tied to its case's id and tags.
-            one = dataclasses.replace(base, cases=(case,))
-            for _prompt, _case, names in missing_variables(one):
-                gaps.append(VariableGap(prompt, case.id, case.label, frozenset(case.tags), names))
+        for _label, case, names in cases_missing_variables((resolved,), cases):
+            gaps.append(VariableGap(prompt, case.id, case.label, frozenset(case.tags), names))
     return tuple(gaps)
 
 
