@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
@@ -27,11 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.evals.parsing import id_problem
+from workbench.ui.evals.choice_list import ChoiceRole as ChoiceRole
+from workbench.ui.evals.choice_list import add_choice, checked_values, new_choice_list
 from workbench.ui.evals.suite_tasks import NewSuite, NewSuiteChoices
 from workbench.ui.prompts.colors import error_color
 
-#: The role holding a checkable item's value (a prompt reference or a model name).
-ChoiceRole = Qt.ItemDataRole.UserRole + 1
 NAME_MISSING = "Name the suite."
 PROMPT_MISSING = "Check at least one prompt version."
 MODEL_MISSING = "Check at least one model."
@@ -85,12 +84,12 @@ class NewSuiteDialog(QDialog):
         self.description_edit = QLineEdit()
         self.description_edit.setObjectName("newSuiteDescription")
         self.description_edit.setPlaceholderText("What the suite checks (optional)")
-        self.prompt_list = self._choice_list("newSuitePrompts")
+        self.prompt_list = new_choice_list("newSuitePrompts")
         for choice in choices.columns.stored_prompts:
-            self._add_choice(self.prompt_list, choice.ref, choice.note)
-        self.model_list = self._choice_list("newSuiteModels")
+            add_choice(self.prompt_list, choice.ref, choice.note)
+        self.model_list = new_choice_list("newSuiteModels")
         for name in choices.columns.model_names:
-            self._add_choice(self.model_list, name, "")
+            add_choice(self.model_list, name, "")
         if self.model_list.count() == 1:  # the only model: the suite's model column, surely
             self.model_list.item(0).setCheckState(Qt.CheckState.Checked)
         self.reason_label = QLabel()
@@ -141,11 +140,11 @@ class NewSuiteDialog(QDialog):
     # -- answers ----------------------------------------------------------------------------
     def checked_prompts(self) -> tuple[str, ...]:
         """The checked prompt versions and labels, in list order."""
-        return _checked(self.prompt_list)
+        return checked_values(self.prompt_list)
 
     def checked_models(self) -> tuple[str, ...]:
         """The checked models, in list order."""
-        return _checked(self.model_list)
+        return checked_values(self.model_list)
 
     def problem(self) -> str:
         """Why the suite cannot be created yet ("" when it can)."""
@@ -226,26 +225,6 @@ class NewSuiteDialog(QDialog):
         self.reason_label.setVisible(True)
 
     # -- building ---------------------------------------------------------------------------
-    @staticmethod
-    def _choice_list(name: str) -> QListWidget:
-        widget = QListWidget()
-        widget.setObjectName(name)
-        widget.setUniformItemSizes(True)
-        return widget
-
-    @staticmethod
-    def _add_choice(widget: QListWidget, value: str, note: str) -> None:
-        item = QListWidgetItem(f"{value}   ({note})" if note else value)
-        item.setFlags(
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemIsUserCheckable
-        )
-        item.setCheckState(Qt.CheckState.Unchecked)
-        item.setData(ChoiceRole, value)
-        item.setToolTip(value)
-        widget.addItem(item)
-
     def same_version_note(self) -> str:
         """A note (not a refusal) when two checked choices run the same version today."""
         same = self.same_version()
@@ -279,10 +258,3 @@ class NewSuiteDialog(QDialog):
     @Slot(QListWidgetItem)
     def _on_choices_item_changed(self, _item: QListWidgetItem) -> None:
         self._update()
-
-
-def _checked(widget: QListWidget) -> tuple[str, ...]:
-    items = (widget.item(row) for row in range(widget.count()))
-    return tuple(
-        str(item.data(ChoiceRole)) for item in items if item.checkState() == Qt.CheckState.Checked
-    )

@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.evals import EvalSuite, PromptSpec, RunOptions
+from workbench.ui.evals.choice_list import ChoiceRole as ChoiceRole
+from workbench.ui.evals.choice_list import add_choice, checked_values, new_choice_list
 from workbench.ui.evals.tasks import RunChoices, VariableGap, case_tag_index, gaps_line
 from workbench.ui.prompts.colors import error_color
 from workbench.wording import plural
 
 MAX_REPEAT = 100  # the suite format's own limit
-#: The role holding the value a checked item contributes to RunOptions; headers have none.
-ChoiceRole = Qt.ItemDataRole.UserRole + 1
 
 
 def cell_count_line(prompts: int, models: int, cases: int, repeats: int) -> str:
@@ -132,14 +132,14 @@ class RunDialog(QDialog):
         # not stored) are shown, unchecked and disabled: checked, the run would fail to start.
         self.missing_prompts = list(choices.missing_prompts)
         self.missing_models = list(choices.missing_models)
-        self.prompt_list = self._choice_list("evalRunPrompts")
+        self.prompt_list = new_choice_list("evalRunPrompts")
         self._add_header(self.prompt_list, "In the suite")
         for spec in suite.prompts:
             if spec.id in self.missing_prompts:
                 note = ", ".join(part for part in (_prompt_note(spec), MISSING_PROMPT) if part)
                 self._add_missing(self.prompt_list, spec.id, note, "Save it on the Prompts page")
             else:
-                self._add_choice(self.prompt_list, spec.id, _prompt_note(spec), checked=True)
+                add_choice(self.prompt_list, spec.id, _prompt_note(spec), checked=True)
         # A stored reference the suite already uses would pick that same column (the runner
         # matches suite prompts first), so offering it again could only make a duplicate.
         taken = {spec.id for spec in suite.prompts} | {spec.ref for spec in suite.prompts}
@@ -147,9 +147,9 @@ class RunDialog(QDialog):
         if extra:
             self._add_header(self.prompt_list, "Stored versions and labels")
         for choice in extra:
-            self._add_choice(self.prompt_list, choice.ref, choice.note, checked=False)
+            add_choice(self.prompt_list, choice.ref, choice.note, checked=False)
 
-        self.model_list = self._choice_list("evalRunModels")
+        self.model_list = new_choice_list("evalRunModels")
         self._add_header(self.model_list, "In the suite")
         for model in suite.models:
             note = "" if model.name == model.id else model.name
@@ -159,14 +159,14 @@ class RunDialog(QDialog):
                 note = ", ".join(part for part in (note, MISSING_MODEL) if part)
                 self._add_missing(self.model_list, model.id, note, "Add it on the Models page")
             else:
-                self._add_choice(self.model_list, model.id, note, checked=True)
+                add_choice(self.model_list, model.id, note, checked=True)
         # Same reason as for prompts: a suite model's id or name would select that column.
         used = {model.id for model in suite.models} | {model.name for model in suite.models}
         others = [name for name in choices.model_names if name not in used]
         if others:
             self._add_header(self.model_list, "Inventory")
         for name in others:
-            self._add_choice(self.model_list, name, "default settings", checked=False)
+            add_choice(self.model_list, name, "default settings", checked=False)
 
         tags = sorted({tag for case in suite.cases for tag in case.tags})
         self.tag_list = QListWidget()
@@ -176,7 +176,7 @@ class RunDialog(QDialog):
         self.tag_list.setSpacing(2)
         self.tag_list.setToolTip("Run only the cases with any of the checked tags")
         for tag in tags:
-            self._add_choice(self.tag_list, tag, "", checked=False)
+            add_choice(self.tag_list, tag, "", checked=False)
         self.tag_list.setVisible(bool(tags))
         # As tall as a few rows of tags (more scroll), not the list's default ~200 px.
         rows = min(3, max(1, (len(tags) + 5) // 6))
@@ -277,15 +277,15 @@ class RunDialog(QDialog):
     # -- answers ----------------------------------------------------------------------------
     def checked_prompts(self) -> tuple[str, ...]:
         """The checked prompt columns, in list order."""
-        return _checked(self.prompt_list)
+        return checked_values(self.prompt_list)
 
     def checked_models(self) -> tuple[str, ...]:
         """The checked model columns, in list order."""
-        return _checked(self.model_list)
+        return checked_values(self.model_list)
 
     def checked_tags(self) -> tuple[str, ...]:
         """The checked tags (none: every case)."""
-        return _checked(self.tag_list)
+        return checked_values(self.tag_list)
 
     def n_cases(self) -> int:
         """The cases the chosen tags keep (the runner keeps a case with any of them)."""
@@ -370,13 +370,6 @@ class RunDialog(QDialog):
 
     # -- building ---------------------------------------------------------------------------
     @staticmethod
-    def _choice_list(name: str) -> QListWidget:
-        widget = QListWidget()
-        widget.setObjectName(name)
-        widget.setUniformItemSizes(True)
-        return widget
-
-    @staticmethod
     def _add_header(widget: QListWidget, text: str) -> None:
         item = QListWidgetItem(text)
         # A header is neither checkable nor selectable; it carries no ChoiceRole value.
@@ -384,19 +377,6 @@ class RunDialog(QDialog):
         font = QFont(item.font())
         font.setBold(True)
         item.setFont(font)
-        widget.addItem(item)
-
-    @staticmethod
-    def _add_choice(widget: QListWidget, value: str, note: str, *, checked: bool) -> None:
-        item = QListWidgetItem(f"{value}   ({note})" if note else value)
-        item.setFlags(
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemIsUserCheckable
-        )
-        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        item.setData(ChoiceRole, value)
-        item.setToolTip(value)
         widget.addItem(item)
 
     @staticmethod
@@ -450,12 +430,3 @@ class RunDialog(QDialog):
     @Slot(bool)
     def _on_threshold_check_toggled(self, on: bool) -> None:
         self.threshold_box.setEnabled(on)
-
-
-def _checked(widget: QListWidget) -> tuple[str, ...]:
-    items = (widget.item(row) for row in range(widget.count()))
-    return tuple(
-        str(item.data(ChoiceRole))
-        for item in items
-        if item.data(ChoiceRole) is not None and item.checkState() == Qt.CheckState.Checked
-    )
