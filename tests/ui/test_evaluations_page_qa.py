@@ -5,12 +5,14 @@ the shortcuts help, and the empty lists' hints."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import eval_pages
 import pytest
 from eval_pages import RUN_TIMEOUT_MS, TIMEOUT_MS, item_of, open_page, store_text
+from eval_values import make_run
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QShortcut
 from PySide6.QtWidgets import QApplication
@@ -25,7 +27,7 @@ from workbench.ui.evals.matrix_model import NOT_RUN_TEXT, QUEUED_TEXT
 from workbench.ui.evals.new_suite_dialog import NewSuiteDialog, free_name
 from workbench.ui.evals.run_dialog import RunDialog
 from workbench.ui.evals.suite_tasks import ColumnChoices, NewSuiteChoices
-from workbench.ui.evals.tasks import RunChoices
+from workbench.ui.evals.tasks import Library, RunChoices
 from workbench.ui.shortcuts_dialog import SHORTCUTS
 
 # 1. The assertions dialog reads YAML flow values -------------------------------------------
@@ -386,3 +388,19 @@ def test_the_runs_hint_shows_at_first_start_and_goes_with_the_first_run(
     assert page.library.runs_model.rowCount() == 0
     assert page.runs_view.hint_shown()
     assert not page.suites_view.hint_shown()
+
+
+def test_a_run_no_library_read_listed_yet_gets_its_line_at_its_place(qtbot: Any) -> None:
+    # A run that starts after a library read and ends before the next one answers: its
+    # outcome must show at once (the list is newest first), not wait for that read.
+    panel = LibraryPanel()
+    qtbot.addWidget(panel)
+    panel.set_library(Library([], [make_run(4, "a"), make_run(1, "a")]), None, None)
+    panel.update_run(dataclasses.replace(make_run(7, "a"), status="cancelled", n_done=2))
+    panel.update_run(make_run(3, "a"))
+    panel.update_run(dataclasses.replace(make_run(4, "a"), n_done=3, status="failed"))
+    model = panel.runs_model
+    lines = [str(model.item(row).text()) for row in range(model.rowCount())]
+    assert [line.split()[0] for line in lines] == ["#7", "#4", "#3", "#1"]
+    assert "cancelled · 2/4" in lines[0]
+    assert "failed · 3/4" in lines[1]

@@ -257,10 +257,9 @@ class LibraryPanel(QWidget):
         self.runs_view.selectionModel().blockSignals(True)
         self.runs_model.clear()
         for run in library.runs:
-            item = QStandardItem(run_label(run))
-            item.setToolTip(run_label(run) + (f"\n{run.error}" if run.error else ""))
+            item = QStandardItem()
             item.setData(run.id, RunRole)
-            item.setData(run, RunObjectRole)
+            _show_run(item, run)
             self.runs_model.appendRow(item)
             if run.id == shown_run_id:
                 self.runs_view.setCurrentIndex(item.index())
@@ -269,14 +268,22 @@ class LibraryPanel(QWidget):
         self.update_buttons()
 
     def update_run(self, run: EvalRun) -> None:
-        """Show ``run`` as it is now on its line of the runs list (when listed)."""
+        """Show ``run`` as it is now on its line of the runs list. A run the last library
+        read did not list yet (it started after the read, and ended before the next one
+        answered) gets its line now, at its place: newest first."""
+        place = self.runs_model.rowCount()
         for row in range(self.runs_model.rowCount()):
             item = self.runs_model.item(row)
             if item.data(RunRole) == run.id:
-                item.setText(run_label(run))
-                item.setToolTip(run_label(run) + (f"\n{run.error}" if run.error else ""))
-                item.setData(run, RunObjectRole)
+                _show_run(item, run)
                 return
+            if place == self.runs_model.rowCount() and item.data(RunRole) < run.id:
+                place = row
+        item = QStandardItem()
+        item.setData(run.id, RunRole)
+        _show_run(item, run)
+        self.runs_model.insertRow(place, item)
+        self.update_buttons()
 
     def show_run_progress(self, run_id: int, done: int, total: int) -> None:
         """The running run ``run_id`` has ``done`` of ``total`` cells: its line says so soon
@@ -388,3 +395,10 @@ class LibraryPanel(QWidget):
         run_id = current.data(RunRole) if current.isValid() else None
         if run_id is not None:
             self.run_selected.emit(int(run_id))
+
+
+def _show_run(item: QStandardItem, run: EvalRun) -> None:
+    """Put ``run`` as it is now on its runs-list line ``item``."""
+    item.setText(run_label(run))
+    item.setToolTip(run_label(run) + (f"\n{run.error}" if run.error else ""))
+    item.setData(run, RunObjectRole)

@@ -339,7 +339,8 @@ class EvaluationsPage(QWidget):
         # their statistics are computed in the background when there are many.
         self._lay_out(started.run, started.grid)
         self.summary.set_cells(started.earlier_cells, self.matrix.columns, self.threshold)
-        self.refresh()  # the runs list gains (or updates) the run
+        self.library.update_run(started.run)  # its line at once; the read below follows
+        self.refresh()
 
     def _on_controller_cells_arrived(self, cells: list[CellResult]) -> None:
         self.grid_panel.add_cells(cells)
