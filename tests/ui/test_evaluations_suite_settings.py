@@ -559,4 +559,4 @@ def test_a_name_taken_meanwhile_is_refused_in_the_dialog_which_keeps_the_answers
     with qtbot.waitSignal(page.suite_created, timeout=TIMEOUT_MS) as created:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert created.args[0].ref == "race-lamps-2@1"
-    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible())
