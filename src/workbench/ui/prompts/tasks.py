@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,11 +107,16 @@ def import_file(task: TaskContext, path: Path, *, renumber: bool) -> ImportResul
 
 
 def export_file(task: TaskContext, name: str, path: Path) -> Path:
-    """Write prompt ``name`` with every version and label to ``path`` as YAML."""
+    """Write prompt ``name`` with every version and label to ``path`` as YAML: through a
+    hidden temporary file renamed into place, so that ``path`` is never seen half-written."""
     text = export_prompt(task.store, name)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        path.write_text(text, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
     except OSError as exc:  # the user's disk or folder, not a bug: say so plainly
+        with contextlib.suppress(OSError):
+            temporary.unlink()
         raise WorkbenchError(f"Could not write {path}: {exc.strerror or exc}.") from exc
     return path
 
